@@ -1,0 +1,180 @@
+"""One statement's life, and a file's: the single orchestrator.
+
+text → tree → shapes → numeric spot-check → search → certificate → kernel → outcome.
+Only the kernel's `Theorem` turns into `proved`; the numbers alone can only say `false`
+(with a counterexample) or fail to; anything else is `unknown` or `error`. No exception
+escapes `check_file`: bad input becomes an `error` result carrying its location.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import certificate, kernel, numeric, prover, rules
+from . import syntax as S
+from .egraph import Budget, Program
+from .errors import RewriteError
+from .parse import parse_file, parse_text
+from .printing import show
+from .shapes import Env, check_statement, env_from_decls
+
+OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
+
+
+@dataclass
+class Result:
+    """What happened to one statement (or to a file that could not be read)."""
+
+    file: str
+    name: str
+    kind: str  # "claim" | "refute"
+    outcome: str  # one of OUTCOMES
+    seconds: float = 0.0
+    steps: int | None = None
+    message: str | None = None
+    counterexample: dict[str, Any] | None = None
+    certificate: dict[str, Any] | None = field(default=None, repr=False)
+    line: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        return (self.kind == "claim" and self.outcome == "proved") or (self.kind == "refute" and self.outcome == "false")
+
+    @property
+    def ok(self) -> bool:
+        return self.passed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "name": self.name, "kind": self.kind, "outcome": self.outcome,
+            "passed": self.passed, "seconds": round(self.seconds, 6), "steps": self.steps,
+            "message": self.message, "counterexample": self.counterexample, "line": self.line,
+        }
+
+
+@dataclass
+class Settings:
+    seed: int = 0
+    draws: int = 6
+    budget: Budget = field(default_factory=Budget)
+    rules_dir: str | None = None
+
+
+class Checker:
+    """Checks statements against one rule base (loaded and validated once)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.rulebase = rules.load(self.settings.rules_dir)
+        self._program: Program | None = None
+
+    @property
+    def program(self) -> Program:
+        if self._program is None:
+            self._program = prover.program_for(self.rulebase)
+        return self._program
+
+    def check_file(self, path: str | Path) -> list[Result]:
+        path = str(path)
+        try:
+            pf = parse_file(path)
+        except RewriteError as e:
+            return [Result(path, "<file>", "claim", "error", message=str(e.located(path)), line=e.line)]
+        except OSError as e:
+            return [Result(path, "<file>", "claim", "error", message=f"{path}: cannot read: {e.strerror}")]
+        return self.check_proof_file(pf)
+
+    def check_text(self, text: str, path: str = "<string>") -> list[Result]:
+        try:
+            pf = parse_text(text, path)
+        except RewriteError as e:
+            return [Result(path, "<file>", "claim", "error", message=str(e.located(path)), line=e.line)]
+        return self.check_proof_file(pf)
+
+    def check_proof_file(self, pf: S.ProofFile) -> list[Result]:
+        results = []
+        try:
+            env = env_from_decls(pf.decls, file=pf.path)
+        except RewriteError as e:
+            return [Result(pf.path, "<declarations>", "claim", "error", message=str(e.located(pf.path)), line=e.line)]
+        for stmt in pf.statements:
+            results.append(self.check_statement(stmt, env, pf))
+        return results
+
+    def check_statement(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None = None) -> Result:
+        path = pf.path if pf else "<string>"
+        start = time.perf_counter()
+        line = stmt.at.line if stmt.at else None
+        result = Result(path, stmt.name, stmt.kind, "error", line=line)
+        try:
+            self._check(stmt, env, pf, result)
+        except RewriteError as e:
+            result.outcome = "error"
+            result.message = f"{e.located(path, stmt.at)} (in {stmt.kind} {stmt.name})"
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _check(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, result: Result) -> None:
+        lhs, rhs, _ = check_statement(stmt, env)
+        goal = certificate.goal(lhs, rhs, env)
+        verdict = numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws)
+        if verdict.agrees is False:
+            assert verdict.counterexample is not None
+            result.outcome = "false"
+            result.counterexample = _counterexample(verdict.counterexample)
+            result.message = verdict.counterexample.describe()
+            return
+        if goal is None:
+            result.outcome = "unknown"
+            result.message = "no proof method for derivatives nested inside expressions"
+            return
+        outcome = prover.prove(self.program, env, goal.start, goal.end, constants=goal.constants,
+                               budget=self.settings.budget)
+        if not outcome.proved:
+            result.outcome = "unknown"
+            note = "" if verdict.agrees else f"; numeric check inconclusive: {verdict.reason}"
+            result.message = f"not proved: {outcome.reason}{note}"
+            return
+        cert = certificate.build(stmt, pf.decls if pf else (), env, goal, outcome.steps, self.rulebase)
+        try:
+            theorem = kernel.check_certificate(cert, self.rulebase.texts)
+        except kernel.CheckError as e:
+            result.outcome = "unknown"
+            result.message = f"the kernel rejected the certificate: {e.message}"
+            return
+        result.steps = theorem.steps
+        result.certificate = cert
+        if verdict.agrees:
+            result.outcome = "proved"
+        else:
+            result.outcome = "unknown"
+            result.message = f"proved, but the numeric check could not run: {verdict.reason}"
+
+
+def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:
+    return {
+        "sizes": c.sizes, "seed": c.seed, "max_rel_diff": c.rel_diff,
+        "lhs": c.lhs.real.tolist(), "rhs": c.rhs.real.tolist(),
+        "values": {k: v.real.tolist() for k, v in c.values.items()},
+    }
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; folders searched (recursively) for `*.proof`, in sorted order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(sorted(p.rglob("*.proof")) if p.is_dir() else [p])
+    return out
+
+
+def check_file(path: str | Path, *, seed: int = 0, budget: Budget | None = None) -> list[Result]:
+    """Check every statement of a proof file (the library entry point)."""
+    return Checker(Settings(seed=seed, budget=budget or Budget())).check_file(path)
+
+
+def dumps(result: Result) -> str:
+    return json.dumps(result.to_json(), ensure_ascii=False)

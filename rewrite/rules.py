@@ -1,0 +1,136 @@
+"""The rule base: `rules/*.rules` read, shape-checked and numerically checked at load.
+
+A rule that does not shape-check, or that the numbers contradict, refuses to load with a
+message naming its file, line, and counterexample: a wrong rule must never reach the
+search, because the kernel trusts the rule files (it re-reads them, but cannot run numbers).
+Each file is a rule set named after it (`trace`, `inverse`, …). Nothing here names a rule.
+Imports: `syntax`, `parse`, `ruletext`, `shapes`, `numeric` — never egglog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from . import numeric
+from . import syntax as S
+from .errors import RewriteError, RuleError
+from .ruletext import RuleText, read_rules
+from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass(frozen=True)
+class RuleBase:
+    rules: tuple[RuleText, ...]
+    rulesets: tuple[str, ...]  # per rule: the file it came from (its stem)
+    digest: str  # sha256 of the rule texts, for certificates
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {r.name: r.text for r in self.rules}
+
+    def only(self, names: set[str]) -> "RuleBase":
+        keep = [i for i, r in enumerate(self.rules) if r.name in names or r.prop]
+        return replace(self, rules=tuple(self.rules[i] for i in keep), rulesets=tuple(self.rulesets[i] for i in keep))
+
+
+def rules_dir() -> Path:
+    """The rule files next to the package (a checkout), or shipped inside it (a wheel)."""
+    if RULES_DIR.is_dir():
+        return RULES_DIR
+    return Path(__file__).resolve().parent / "rules"
+
+
+@lru_cache(maxsize=4)
+def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
+    """Every rule of every `*.rules` file in `directory` (default: the project's `rules/`)."""
+    folder = Path(directory) if directory else rules_dir()
+    files = sorted(folder.glob("*.rules"))
+    if not files:
+        raise RuleError(f"no rule files (*.rules) in {folder}")
+    rules: list[RuleText] = []
+    sets: list[str] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        for rule in read_rules(f.read_text(encoding="utf-8"), file=str(f)):
+            if rule.name in seen:
+                raise RuleError(f"rule '{rule.name}' is defined twice (also in {seen[rule.name]})", file=str(f))
+            seen[rule.name] = f.name
+            if check:
+                validate(rule, file=str(f))
+            rules.append(rule)
+            sets.append(f.stem)
+    digest = hashlib.sha256("\n".join(r.text for r in rules).encode()).hexdigest()
+    return RuleBase(tuple(rules), tuple(sets), digest)
+
+
+def validate(rule: RuleText, *, file: str | None = None, seed: int = 0) -> None:
+    """Shape-check a rule and test it on random matrices; raise `RuleError` if it is wrong."""
+    try:
+        sides, env = rule.patterns()
+    except RewriteError as e:
+        raise RuleError(f"rule '{rule.name}' does not shape-check: {e.message}", file=file, pos=rule.at) from None
+    if rule.rhs is None:
+        return  # a property rule: nothing to compare (its conclusion is drawn, not computed)
+    env, sizes = _drawable(rule, env)
+    zero = {v for v, c in rule.conditions if c == "zero"}
+    lhs, rhs = (_zero_out(_resolve_sizes(s, sizes), zero, env) for s in sides)
+    varying = [v for v in env if ("const" not in env[v].props)]
+    try:
+        verdict = numeric.compare(lhs, rhs, env, seed=seed, draws=8, directions_for=varying)
+    except (ValueError, ArithmeticError) as e:
+        raise RuleError(f"rule '{rule.name}' cannot be evaluated: {e}", file=file, pos=rule.at) from None
+    if verdict.agrees is False:
+        assert verdict.counterexample is not None
+        raise RuleError(f"rule '{rule.name}' is false: {verdict.counterexample.describe()}", file=file, pos=rule.at)
+
+
+def _drawable(rule: RuleText, env: Env) -> tuple[Env, Unifier]:
+    """The pattern environment with the rule's conditions made into shapes and properties
+    (and the size equations those conditions imposed)."""
+    u = Unifier()
+    for v, c in rule.conditions:
+        s = env[v].shape
+        if c in ("square", "invertible", "symmetric", "spd", "orthogonal"):
+            u.unify(s.rows, s.cols)
+        elif c == "scalar":
+            u.unify(s.rows, Size())
+            u.unify(s.cols, Size())
+        elif c == "vector":
+            u.unify(s.cols, Size())
+    infos = {}
+    for name, info in env.items():
+        props = frozenset(c for v, c in rule.conditions if v == name and c in S.PROPERTIES)
+        if "spd" in props:
+            props |= {"symmetric", "invertible"}
+        if "orthogonal" in props:
+            props |= {"invertible"}
+        infos[name] = VarInfo(name, u.resolve_shape(info.shape), props)
+    return Env(infos), u
+
+
+def _resolve_sizes(e: S.Expr, u: Unifier) -> S.Expr:
+    """`e` with the sizes written in it (of `I`, `zeros`, `ones`) resolved by `u`."""
+    def dim(d: S.Dim | None) -> S.Dim | None:
+        return None if d is None else u.resolve(Size.from_dim(d)).to_dim()
+
+    if isinstance(e, S.Identity):
+        return S.Identity(dim(e.size))
+    if isinstance(e, (S.Ones, S.Zeros)):
+        return type(e)(dim(e.rows), dim(e.cols))  # type: ignore[arg-type]
+    kids = e.children()
+    return e.with_children(tuple(_resolve_sizes(k, u) for k in kids)) if kids else e
+
+
+def _zero_out(e: S.Expr, names: set[str], env: Env) -> S.Expr:
+    if isinstance(e, S.Var) and e.name in names:
+        s = env[e.name].shape
+        if s == SCALAR:
+            return S.Num(0)
+        return S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
+    kids = e.children()
+    return e.with_children(tuple(_zero_out(k, names, env) for k in kids)) if kids else e

@@ -1,0 +1,385 @@
+"""The syntax tree: plain, immutable, hashable values, shared by every stage.
+
+Everything downstream (shapes, numbers, the e-graph encoding, the kernel) reads these
+classes, so they carry no behaviour beyond construction checks and traversal helpers.
+Source positions ride along in `at` but take no part in equality or hashing, so
+`parse(print(e)) == e` compares meaning, not layout. Imports: standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from fractions import Fraction
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A 1-based line and column in a source text (file name added when reported)."""
+
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
+
+
+def _at() -> Pos | None:
+    return field(default=None, compare=False, hash=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------------------
+# Dimensions as written: `m`, `3`, `m n` (a product; order as written).
+# Canonical forms and arithmetic live in `shapes`.
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A size expression as written: a product of names and positive integers."""
+
+    factors: tuple[Union[str, int], ...]
+
+    def __post_init__(self) -> None:
+        if not self.factors:
+            raise ValueError("a dimension needs at least one factor")
+        for f in self.factors:
+            if isinstance(f, bool) or not isinstance(f, (str, int)):
+                raise TypeError(f"bad dimension factor {f!r}")
+            if isinstance(f, int) and f < 1:
+                raise ValueError(f"dimension factor must be positive, got {f}")
+
+    @staticmethod
+    def of(*factors: Union[str, int]) -> "Dim":
+        return Dim(tuple(factors))
+
+
+# ---------------------------------------------------------------------------
+# Expressions
+
+
+class Expr:
+    """Base of all expression nodes. Subclasses are frozen dataclasses."""
+
+    __slots__ = ()
+
+    def children(self) -> tuple["Expr", ...]:
+        """Expression children in field order (the arguments of a `Call` spliced in)."""
+        kids, spliced, _ = layout(type(self))
+        out = tuple(getattr(self, f) for f in kids)
+        return out + getattr(self, "args") if spliced else out
+
+    def with_children(self, new: tuple["Expr", ...]) -> "Expr":
+        """The same node with its expression children replaced, in `children()` order."""
+        kids, spliced, payload = layout(type(self))
+        kwargs = {f: getattr(self, f) for f in payload}
+        kwargs.update(zip(kids, new))
+        if spliced:
+            kwargs["args"] = tuple(new[len(kids):])
+        return type(self)(**kwargs, at=self.at)  # type: ignore[call-arg]
+
+    def payload(self) -> tuple:
+        """The non-child fields as (name, value) pairs (a `Call` also records its arity)."""
+        _, spliced, payload = layout(type(self))
+        out = tuple((f, getattr(self, f)) for f in payload)
+        return out + (("args", len(getattr(self, "args"))),) if spliced else out
+
+
+@lru_cache(maxsize=None)
+def layout(cls: type) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    """For a node class: its expression-child fields, whether `args` is spliced after them,
+    and its other (payload) fields. Read from the annotations, once per class."""
+    kids, payload, spliced = [], [], False
+    for f in fields(cls):
+        if f.name == "at":
+            continue
+        if f.name == "args":
+            spliced = True
+        elif "Expr" in str(f.type):
+            kids.append(f.name)
+        else:
+            payload.append(f.name)
+    return tuple(kids), spliced, tuple(payload)
+
+
+@dataclass(frozen=True)
+class Var(Expr):
+    """A declared name (in proof files) or a pattern variable (in rule files)."""
+
+    name: str
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Num(Expr):
+    """A non-negative rational literal (`2`, `0.5`, `1/2`); negation is `Neg`."""
+
+    value: Fraction
+    at: Pos | None = _at()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, Fraction):
+            object.__setattr__(self, "value", Fraction(self.value))
+        if self.value < 0:
+            raise ValueError("Num holds non-negative values; write Neg(Num(...))")
+
+
+@dataclass(frozen=True)
+class Identity(Expr):
+    """`I` (size inferred, `size is None`) or `I(n)`."""
+
+    size: Dim | None = None
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Ones(Expr):
+    """`ones(n)` (a column, `cols is None`) or `ones(m, n)`."""
+
+    rows: Dim
+    cols: Dim | None = None
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Zeros(Expr):
+    """`zeros(n)` or `zeros(m, n)`; a `0` in matrix position is elaborated to this."""
+
+    rows: Dim
+    cols: Dim | None = None
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    arg: Expr
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Transpose(Expr):
+    arg: Expr
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Inverse(Expr):
+    """`A⁻¹`, `A^-1`, `inv(A)`; `A⁻ᵀ` is `Transpose(Inverse(A))`."""
+
+    arg: Expr
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Power(Expr):
+    """`A²`, `A^3`, `s^0.5`, `s⁻²`: integer power ≥ 0 of a square matrix, any power of a scalar."""
+
+    arg: Expr
+    exponent: Fraction
+    at: Pos | None = _at()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.exponent, Fraction):
+            object.__setattr__(self, "exponent", Fraction(self.exponent))
+        if self.exponent == -1:
+            raise ValueError("a power of -1 is written Inverse")
+
+
+@dataclass(frozen=True)
+class _Binary(Expr):
+    left: Expr
+    right: Expr
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Add(_Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Sub(_Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Mul(_Binary):
+    """Matrix product (juxtaposition, `⋅`, `*`, `@`); scaling when an operand is 1×1."""
+
+
+@dataclass(frozen=True)
+class Hadamard(_Binary):
+    """Elementwise product `⊙`, `.*`."""
+
+
+@dataclass(frozen=True)
+class HadamardDiv(_Binary):
+    """Elementwise division `⊘`, `./`."""
+
+
+@dataclass(frozen=True)
+class Kron(_Binary):
+    """Kronecker product `⊗`, `kron(A, B)`."""
+
+
+@dataclass(frozen=True)
+class Div(_Binary):
+    """Division by a scalar, `E / s`."""
+
+
+@dataclass(frozen=True)
+class Frob(_Binary):
+    """Frobenius inner product `A : B` = tr(Aᵀ B)."""
+
+
+# Functions written `name(args)`. `d` is the differential; `grad`, `jac`, `hess` are the
+# derivative forms (`d/dX f`, `∂f/∂X`, `grad(f, X)` all become `Call("grad", (f, X))`).
+FUNCTIONS: dict[str, int] = {
+    "tr": 1,
+    "det": 1,
+    "logdet": 1,
+    "norm": 1,
+    "norm2": 1,
+    "sum": 1,
+    "diag": 1,
+    "vec": 1,
+    "exp": 1,
+    "log": 1,
+    "sqrt": 1,
+    "sigmoid": 1,
+    "tanh": 1,
+    "d": 1,
+    "grad": 2,
+    "jac": 2,
+    "hess": 2,
+}
+
+ELEMENTWISE = frozenset({"exp", "log", "sqrt", "sigmoid", "tanh"})
+DERIVATIVES = frozenset({"grad", "jac", "hess"})
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    fn: str
+    args: tuple[Expr, ...]
+    at: Pos | None = _at()
+
+    def __post_init__(self) -> None:
+        if self.fn not in FUNCTIONS:
+            raise ValueError(f"unknown function {self.fn!r}")
+        if len(self.args) != FUNCTIONS[self.fn]:
+            raise ValueError(f"{self.fn} takes {FUNCTIONS[self.fn]} argument(s), got {len(self.args)}")
+        if self.fn in DERIVATIVES and not isinstance(self.args[1], Var):
+            raise ValueError(f"{self.fn} differentiates with respect to a declared name")
+
+
+# ---------------------------------------------------------------------------
+# Files: declarations and statements
+
+PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const")
+
+RESERVED = frozenset(
+    "let claim refute tr det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
+    "tanh d I ones zeros jac hess Mat Vec Scalar grad".split()
+)
+
+
+@dataclass(frozen=True)
+class Type:
+    """`Mat(r, c)`, `Vec(n)` (= Mat(n, 1)) or `Scalar` (= Mat(1, 1)), as written."""
+
+    kind: str  # "Mat" | "Vec" | "Scalar"
+    rows: Dim
+    cols: Dim
+
+    @staticmethod
+    def mat(rows: Dim, cols: Dim) -> "Type":
+        return Type("Mat", rows, cols)
+
+    @staticmethod
+    def vec(n: Dim) -> "Type":
+        return Type("Vec", n, Dim((1,)))
+
+    @staticmethod
+    def scalar() -> "Type":
+        return Type("Scalar", Dim((1,)), Dim((1,)))
+
+
+@dataclass(frozen=True)
+class Decl:
+    """`let A, B : Mat(m, n) symmetric`."""
+
+    names: tuple[str, ...]
+    type: Type
+    props: tuple[str, ...] = ()
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """`claim NAME: LHS = RHS` or `refute NAME: LHS = RHS`."""
+
+    kind: str  # "claim" | "refute"
+    name: str
+    lhs: Expr
+    rhs: Expr
+    at: Pos | None = _at()
+    text: str = field(default="", compare=False, hash=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ProofFile:
+    path: str
+    items: tuple[Union[Decl, Statement], ...]
+
+    @property
+    def decls(self) -> tuple[Decl, ...]:
+        return tuple(i for i in self.items if isinstance(i, Decl))
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return tuple(i for i in self.items if isinstance(i, Statement))
+
+
+# ---------------------------------------------------------------------------
+# Traversal
+
+Path = tuple[int, ...]
+
+
+def subterms(e: Expr, path: Path = ()) -> Iterator[tuple[Path, Expr]]:
+    """Every subterm with its position (child indices from the root), pre-order."""
+    yield path, e
+    for i, c in enumerate(e.children()):
+        yield from subterms(c, path + (i,))
+
+
+def at_path(e: Expr, path: Path) -> Expr:
+    """The subterm at `path`; raises IndexError if there is none."""
+    for i in path:
+        kids = e.children()
+        if not 0 <= i < len(kids):
+            raise IndexError(f"no child {i}")
+        e = kids[i]
+    return e
+
+
+def replace_at(e: Expr, path: Path, new: Expr) -> Expr:
+    """`e` with the subterm at `path` replaced by `new`."""
+    if not path:
+        return new
+    kids = list(e.children())
+    i = path[0]
+    if not 0 <= i < len(kids):
+        raise IndexError(f"no child {i}")
+    kids[i] = replace_at(kids[i], path[1:], new)
+    return e.with_children(tuple(kids))
+
+
+def free_names(e: Expr) -> frozenset[str]:
+    """Names of the variables in `e` (the second argument of grad/jac/hess included)."""
+    return frozenset(s.name for _, s in subterms(e) if isinstance(s, Var))
+
+
+def size(e: Expr) -> int:
+    return sum(1 for _ in subterms(e))

@@ -1,0 +1,441 @@
+"""Tests for `rewrite.numeric`: draws, evaluation, derivatives, and the comparison verdict.
+
+Trees are built from `rewrite.syntax` directly, already elaborated (sizes on every `I`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewrite import numeric as N
+from rewrite import syntax as S
+from rewrite.shapes import Env, Shape, Size, VarInfo
+
+V, T, Inv, Neg, Num = S.Var, S.Transpose, S.Inverse, S.Neg, S.Num
+ONE = Size.of()
+
+
+def mul(*factors: S.Expr) -> S.Expr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = S.Mul(out, f)
+    return out
+
+
+def call(fn: str, *args: S.Expr) -> S.Expr:
+    return S.Call(fn, args)
+
+
+def d(e: S.Expr) -> S.Expr:
+    return call("d", e)
+
+
+def info(name: str, rows: str | int, cols: str | int, *props: str) -> VarInfo:
+    return VarInfo(name, Shape(Size.of(rows), Size.of(cols)), frozenset(props))
+
+
+def env_of(*infos: VarInfo) -> Env:
+    return Env({i.name: i for i in infos})
+
+
+def agrees(lhs: S.Expr, rhs: S.Expr, env: Env, **kw) -> bool | None:
+    return N.compare(lhs, rhs, env, **kw).agrees
+
+
+# The environment of LANGUAGE.md's "Examples that must work".
+EXAMPLES = env_of(
+    info("A", "n", "n"),
+    info("B", "n", "n"),
+    info("X", "n", "n", "invertible"),
+    info("S", "n", "n", "spd"),
+    info("x", "n", 1),
+    info("y", "n", 1),
+    info("s", 1, 1),
+)
+A, B, X, Sm, x, y = V("A"), V("B"), V("X"), V("S"), V("x"), V("y")
+
+CLAIMS = {
+    "frob_trace": (S.Frob(A, B), call("tr", mul(T(A), B))),
+    "trace_cyclic": (call("tr", mul(A, B, X)), call("tr", mul(X, A, B))),
+    "transpose_mul": (T(mul(A, B)), mul(T(B), T(A))),
+    "inner_swap": (mul(T(x), y), mul(T(y), x)),
+    "d_inverse": (d(Inv(X)), Neg(mul(Inv(X), d(X), Inv(X)))),
+    "grad_logdet": (call("grad", call("logdet", Sm), Sm), Inv(Sm)),
+    "grad_det": (call("grad", call("det", X), X), mul(call("det", X), T(Inv(X)))),
+    "grad_frob": (call("grad", call("norm", A), A), S.Div(A, call("norm", A))),
+    "grad_quad": (call("grad", mul(T(x), A, x), x), mul(S.Add(A, T(A)), x)),
+    "hess_quad": (call("hess", mul(T(x), A, x), x), S.Add(A, T(A))),
+    "jac_linear": (call("jac", mul(A, x), x), A),
+}
+REFUTES = {
+    "trace_swap": (call("tr", mul(A, B, X)), call("tr", mul(B, A, X))),
+    "transpose_bad": (T(mul(A, B)), mul(T(A), T(B))),
+    "grad_det_untransposed": (call("grad", call("det", X), X), mul(call("det", X), Inv(X))),
+    "d_inverse_order": (d(Inv(X)), Neg(mul(Inv(X), Inv(X), d(X)))),
+    "hess_quad_half": (call("hess", mul(T(x), A, x), x), A),
+}
+
+
+@pytest.mark.parametrize("name", CLAIMS)
+def test_language_claims_agree(name):
+    verdict = N.compare(*CLAIMS[name], EXAMPLES)
+    assert verdict.agrees is True, verdict
+    assert verdict.draws == 6
+
+
+@pytest.mark.parametrize("name", REFUTES)
+def test_language_refutes_are_refuted(name):
+    verdict = N.compare(*REFUTES[name], EXAMPLES)
+    assert verdict.agrees is False
+    assert verdict.counterexample.rel_diff > 1e-3
+
+
+LEAST_SQUARES = env_of(info("A", "m", "n"), info("x", "n", 1), info("b", "m", 1))
+RESIDUAL = S.Sub(mul(A, x), V("b"))
+
+
+def test_least_squares_gradients():
+    loss = call("norm2", RESIDUAL)
+    assert agrees(call("grad", loss, x), mul(Num(2), T(A), RESIDUAL), LEAST_SQUARES)
+    assert agrees(call("grad", loss, A), mul(Num(2), RESIDUAL, T(x)), LEAST_SQUARES)
+    assert agrees(call("grad", loss, x), mul(T(A), RESIDUAL), LEAST_SQUARES) is False
+
+
+def test_jacobian_of_a_non_square_map():
+    assert agrees(call("jac", mul(A, x), x), A, LEAST_SQUARES)
+    exp_ax = call("exp", mul(A, x))
+    assert agrees(call("jac", exp_ax, x), mul(call("diag", exp_ax), A), LEAST_SQUARES)
+
+
+def test_vec_and_kron_follow_column_stacking():
+    env = env_of(info("A", "m", "n"), info("X", "n", "p"), info("B", "p", "q"))
+    A_, X_, B_ = V("A"), V("X"), V("B")
+    lhs = call("vec", mul(A_, X_, B_))
+    assert agrees(lhs, mul(S.Kron(T(B_), A_), call("vec", X_)), env)
+    # (A ⊗ Bᵀ) is (m q)×(n p) too, so this shape-checks; only the numbers tell.
+    assert agrees(lhs, mul(S.Kron(A_, T(B_)), call("vec", X_)), env) is False
+
+
+# ---------------------------------------------------------------------------
+# Derivatives beyond one complex step: nested `d`, derivatives of derivatives.
+
+
+def test_second_and_third_differentials_of_the_inverse():
+    Xi, dX = Inv(X), d(X)
+    assert agrees(d(d(Xi)), mul(Num(2), Xi, dX, Xi, dX, Xi), EXAMPLES)
+    assert agrees(d(d(Xi)), mul(Xi, dX, Xi, dX, Xi), EXAMPLES) is False
+    assert agrees(d(d(d(Xi))), Neg(mul(Num(6), Xi, dX, Xi, dX, Xi, dX, Xi)), EXAMPLES)
+
+
+def test_gradient_of_a_differential():
+    # d(logdet X) = tr(X⁻¹ dX); its gradient in X (dX fixed) is -(X⁻¹ dX X⁻¹)ᵀ.
+    lhs = call("grad", d(call("logdet", X)), X)
+    assert agrees(lhs, Neg(T(mul(Inv(X), d(X), Inv(X)))), EXAMPLES)
+    assert agrees(lhs, Neg(mul(Inv(X), d(X), Inv(X))), EXAMPLES) is False
+
+
+def test_differential_of_a_gradient_moves_every_variable():
+    lhs = d(call("grad", mul(T(x), A, x), x))
+    rhs = S.Add(mul(S.Add(d(A), T(d(A))), x), mul(S.Add(A, T(A)), d(x)))
+    assert agrees(lhs, rhs, EXAMPLES)
+    assert agrees(lhs, mul(S.Add(A, T(A)), d(x)), EXAMPLES) is False
+    assert agrees(lhs, mul(S.Add(A, T(A)), d(x)), EXAMPLES, directions_for=["x"])
+
+
+def test_const_names_do_not_move():
+    env = env_of(info("A", "m", "n", "const"), info("x", "n", 1))
+    assert agrees(d(mul(A, x)), mul(A, d(x)), env)
+    assert agrees(d(A), S.Zeros(S.Dim.of("m"), S.Dim.of("n")), env)
+
+
+def test_measured_finite_difference_accuracy_is_far_inside_the_tolerances():
+    """Backs the numbers quoted in numeric.py: complex steps exact to rounding, ~2e-11
+    after one level of differences, ~2e-9 after two, against tolerances of 1e-8, 1e-6, 1e-4."""
+    assert N.compare(*CLAIMS["grad_det"], EXAMPLES, draws=12).max_rel_diff < 1e-13
+    Xi, dX = Inv(X), d(X)
+    one = N.compare(d(d(Xi)), mul(Num(2), Xi, dX, Xi, dX, Xi), EXAMPLES, draws=12)
+    two = N.compare(d(d(d(Xi))), Neg(mul(Num(6), Xi, dX, Xi, dX, Xi, dX, Xi)), EXAMPLES, draws=12)
+    assert one.max_rel_diff < 1e-3 * N.tolerance(1)
+    assert two.max_rel_diff < 1e-3 * N.tolerance(2)
+
+
+# ---------------------------------------------------------------------------
+# Evaluation semantics
+
+
+def test_evaluation_semantics():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    b = np.array([[0.5, -1.0], [2.0, 1.0]])
+    s = np.array([[3.0]])
+    values = {"A": a, "B": b, "s": s}
+    ev = lambda e: N.evaluate(e, values, {"n": 2})  # noqa: E731
+    np.testing.assert_array_equal(ev(mul(V("s"), A)), 3 * a)
+    np.testing.assert_array_equal(ev(mul(A, V("s"))), 3 * a)
+    np.testing.assert_array_equal(ev(call("vec", A)), [[1.0], [3.0], [2.0], [4.0]])
+    np.testing.assert_array_equal(ev(S.Kron(A, B)), np.kron(a, b))
+    np.testing.assert_array_equal(ev(S.Frob(A, B)), [[np.sum(a * b)]])
+    np.testing.assert_array_equal(ev(S.HadamardDiv(A, B)), a / b)
+    np.testing.assert_array_equal(ev(S.Power(A, 3)), a @ a @ a)
+    np.testing.assert_allclose(ev(S.Power(V("s"), Fraction(1, 2))), [[np.sqrt(3)]])
+    np.testing.assert_allclose(ev(S.Power(V("s"), -2)), [[1 / 9]])
+    np.testing.assert_array_equal(ev(mul(S.Identity(S.Dim.of("n")), A)), a)
+    np.testing.assert_array_equal(ev(S.Ones(S.Dim.of(2, "n"))), np.ones((4, 1)))
+    np.testing.assert_array_equal(ev(call("diag", S.Ones(S.Dim.of("n")))), np.eye(2))
+    np.testing.assert_allclose(ev(call("norm", A)), [[np.sqrt(30)]])
+    np.testing.assert_allclose(ev(call("sigmoid", V("s"))), [[1 / (1 + np.exp(-3))]])
+
+
+def test_complex_values_are_not_conjugated():
+    a = np.array([[1 + 2j, 0.5j], [3.0, -1j]])
+    b = np.array([[2 - 1j, 1.0], [1j, 4.0]])
+    values = {"A": a, "B": b}
+    np.testing.assert_array_equal(N.evaluate(T(A), values, {}), a.T)
+    np.testing.assert_array_equal(N.evaluate(S.Frob(A, B), values, {}), [[np.sum(a * b)]])
+    np.testing.assert_allclose(N.evaluate(call("norm2", A), values, {}), [[np.sum(a * a)]])
+
+
+def test_differentials_of_variables():
+    rng = np.random.default_rng(1)
+    values = {"X": rng.standard_normal((3, 3))}
+    v = rng.standard_normal((3, 3))
+    np.testing.assert_allclose(N.evaluate(d(X), values, {}, directions={"X": v}), v)
+    np.testing.assert_array_equal(N.evaluate(d(d(X)), values, {}, directions={"X": v}), np.zeros((3, 3)))
+    # Without directions every name is constant.
+    np.testing.assert_array_equal(N.evaluate(d(Inv(X)), values, {}), np.zeros((3, 3)))
+
+
+def test_domain_errors_and_bad_trees():
+    values = {"A": np.array([[1.0, -1.0]]), "X": np.zeros((2, 2))}
+    with pytest.raises(N.DomainError):
+        N.evaluate(call("log", A), values, {})
+    with pytest.raises(N.DomainError):
+        N.evaluate(Inv(X), values, {})
+    with pytest.raises(N.DomainError):
+        N.evaluate(call("logdet", X), values, {})
+    with pytest.raises(ValueError):
+        N.evaluate(S.Add(A, X), values, {})  # numpy would broadcast; the language does not
+    with pytest.raises(ValueError):
+        N.evaluate(mul(X, S.Identity()), values, {})  # not elaborated
+
+
+# ---------------------------------------------------------------------------
+# Domains: positive redraws, and giving up honestly
+
+
+POSITIVE = env_of(info("x", "n", 1), info("y", "n", 1), info("X", "n", "n"))
+
+
+def test_restricted_domains_are_redrawn_positive():
+    log = lambda e: call("log", e)  # noqa: E731
+    assert agrees(log(S.Hadamard(x, y)), S.Add(log(x), log(y)), POSITIVE)
+    # logdet of a general (non-symmetric) X: positive draws keep it non-symmetric.
+    assert agrees(call("grad", call("logdet", X), X), T(Inv(X)), POSITIVE)
+    assert agrees(call("grad", call("logdet", X), X), Inv(X), POSITIVE) is False
+    assert agrees(S.Power(call("sum", x), Fraction(1, 2)), call("sqrt", call("sum", x)), POSITIVE)
+
+
+def test_no_positive_redraw_when_the_general_draw_works():
+    assert agrees(call("sqrt", S.Hadamard(x, x)), x, POSITIVE) is False
+
+
+def test_impossible_domains_give_no_verdict():
+    verdict = N.compare(call("log", Neg(call("exp", x))), x, POSITIVE)
+    assert verdict.agrees is None
+    assert verdict.draws == 0
+    assert "log needs positive arguments" in verdict.reason
+
+
+# ---------------------------------------------------------------------------
+# Sizes: non-square and one-sized draws both happen
+
+
+def test_false_only_at_size_one_is_found():
+    n = S.Dim.of("n")
+    env = env_of(info("v", "n", 1))
+    assert agrees(call("det", S.Ones(n, n)), Num(0), env) is False
+
+
+def test_false_only_when_non_square_is_found():
+    env = env_of(info("A", "m", "n"))
+    assert agrees(call("det", mul(T(A), A)), call("det", mul(A, T(A))), env) is False
+
+
+@given(seed=st.integers(0, 10**6), names=st.sets(st.sampled_from("abcdefgh"), min_size=1))
+def test_every_six_draws_cover_distinct_and_one_sizes(seed, names):
+    draws = [N.draw_sizes(names, np.random.default_rng(s), s) for s in range(seed, seed + 6)]
+    assert all(set(sizes) == names and all(1 <= v <= 6 for v in sizes.values()) for sizes in draws)
+    assert any(1 in sizes.values() for sizes in draws)
+    wide = [s for s in draws if min(s.values()) >= 2]
+    assert wide
+    assert len(names) > 5 or any(len(set(s.values())) == len(s) for s in wide)
+
+
+def test_sizes_evaluate_as_products():
+    assert N.size_value(Size.of(2, "m", "n", "n"), {"m": 3, "n": 5}) == 150
+    assert N.size_value(ONE, {}) == 1
+
+
+# ---------------------------------------------------------------------------
+# Draws honour the declared properties
+
+
+PROPS = [
+    (),
+    ("symmetric",),
+    ("spd",),
+    ("orthogonal",),
+    ("invertible",),
+    ("diagonal",),
+    ("symmetric", "orthogonal"),
+    ("spd", "diagonal"),
+    ("const",),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6), n=st.integers(1, 6), c=st.integers(1, 6),
+    props=st.sampled_from(PROPS), positive=st.booleans(),
+)
+def test_draws_have_their_properties(seed, n, c, props, positive):
+    square = bool(set(props) - {"diagonal", "const"})
+    env = env_of(info("M", "n", "n" if square else "c", *props))
+    rng = np.random.default_rng(seed)
+    m = N.draw_values(env, {"n": n, "c": c}, rng, positive=positive)["M"]
+    dm = N.draw_directions(env, {"M": m}, ["M"], rng)["M"]
+    assert m.shape == dm.shape == (n, n if square else c)
+    assert np.all(np.abs(m) <= 4)
+    if m.shape[0] == m.shape[1] or "diagonal" in props:
+        assert np.linalg.cond(m) < 20  # well-conditioned: full rank, moderate inverse
+    if "symmetric" in props or "spd" in props:
+        np.testing.assert_allclose(m, m.T, atol=1e-12)
+        np.testing.assert_allclose(dm, dm.T, atol=1e-12)
+    if "spd" in props:
+        assert np.linalg.eigvalsh(m).min() > 0
+    if "orthogonal" in props:
+        np.testing.assert_allclose(m.T @ m, np.eye(n), atol=1e-12)
+        np.testing.assert_allclose(m.T @ dm + dm.T @ m, 0, atol=1e-12)  # tangent: d(Mᵀ M) = 0
+    if "diagonal" in props:
+        assert np.all(m[~np.eye(*m.shape, dtype=bool)] == 0)
+        assert np.all(dm[~np.eye(*m.shape, dtype=bool)] == 0)
+    if positive and "orthogonal" not in props:
+        assert np.all(m[np.eye(*m.shape, dtype=bool)] > 0)
+        assert "diagonal" in props or np.all(m > 0)
+    if positive and m.shape[0] == m.shape[1]:
+        assert np.linalg.det(m) > 0
+
+
+def test_general_draws_are_neither_symmetric_nor_positive():
+    env = env_of(info("M", "n", "n"), info("v", "n", 1))
+    values = N.draw_values(env, {"n": 4}, np.random.default_rng(0))
+    assert not np.allclose(values["M"], values["M"].T)
+    assert (values["v"] < 0).any() or (values["M"] < 0).any()
+
+
+# ---------------------------------------------------------------------------
+# Random products: wrong ones are refuted, right ones never are
+
+DIMS = st.sampled_from(["m", "n", "p", "q"])
+
+
+def chain_env(dims: list[str]) -> tuple[Env, list[S.Expr]]:
+    infos = [info(f"F{i}", dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    return env_of(*infos), [V(i.name) for i in infos]
+
+
+@st.composite
+def chains(draw, min_factors=1):
+    k = draw(st.integers(min_factors, 4))
+    return draw(st.lists(DIMS, min_size=k + 1, max_size=k + 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(dims=chains(min_factors=3), data=st.data(), seed=st.integers(0, 10**6))
+def test_swapping_two_non_square_factors_is_refuted(dims, data, seed):
+    i = data.draw(st.integers(0, len(dims) - 4))
+    j = data.draw(st.integers(i + 2, len(dims) - 2))
+    rows, cols = data.draw(st.lists(DIMS, min_size=2, max_size=2, unique=True))
+    dims[i] = dims[j] = rows
+    dims[i + 1] = dims[j + 1] = cols
+    env, fs = chain_env(dims)
+    swapped = list(fs)
+    swapped[i], swapped[j] = fs[j], fs[i]
+    assert agrees(mul(*fs), mul(*swapped), env, seed=seed) is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(dims=chains(), data=st.data(), seed=st.integers(0, 10**6))
+def test_dropping_a_transpose_is_refuted(dims, data, seed):
+    i = data.draw(st.integers(0, len(dims) - 2))
+    dims[i + 1] = dims[i]
+    env, fs = chain_env(dims)
+    reversed_ = [f if k == i else T(f) for k, f in enumerate(fs)][::-1]
+    assert agrees(T(mul(*fs)), mul(*reversed_), env, seed=seed) is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(dims=chains(), seed=st.integers(0, 10**6))
+def test_true_product_identities_are_never_refuted(dims, seed):
+    env, fs = chain_env(dims)
+    assert agrees(T(mul(*fs)), mul(*[T(f) for f in reversed(fs)]), env, seed=seed)
+    dims[-1] = dims[0]
+    env, fs = chain_env(dims)
+    rotated = fs[1:] + fs[:1]
+    assert agrees(call("tr", mul(*fs)), call("tr", mul(*rotated)), env, seed=seed)
+    assert agrees(S.Frob(fs[0], fs[0]), call("norm2", fs[0]), env, seed=seed)
+
+
+# ---------------------------------------------------------------------------
+# Round-off is never a disagreement
+
+
+def test_zero_results_are_judged_against_the_intermediates():
+    env = env_of(
+        info("A", "m", "n"), info("B", "n", "p"), info("C", "p", "q"), info("X", "n", "n", "invertible")
+    )
+    A_, B_, C_ = V("A"), V("B"), V("C")
+    zeros = lambda r, c: S.Zeros(S.Dim.of(r), S.Dim.of(c))  # noqa: E731
+    n = S.Dim.of("n")
+    assert agrees(S.Sub(A_, A_), zeros("m", "n"), env)
+    assert agrees(S.Sub(mul(mul(A_, B_), C_), mul(A_, mul(B_, C_))), zeros("m", "q"), env)
+    assert agrees(S.Sub(mul(X, Inv(X)), S.Identity(n)), zeros("n", "n"), env)
+    assert agrees(S.Add(d(Inv(X)), mul(Inv(X), d(X), Inv(X))), zeros("n", "n"), env)
+    assert agrees(S.Sub(mul(X, Inv(X)), S.Identity(n)), S.Identity(n), env) is False
+
+
+# ---------------------------------------------------------------------------
+# Counterexamples are reproducible and readable
+
+
+def test_counterexample_reproduces_from_its_seed():
+    env = env_of(info("A", "n", "n"), info("B", "n", "n"))
+    lhs, rhs = mul(A, B), mul(B, A)
+    first = N.compare(lhs, rhs, env, seed=1).counterexample  # seed 1 draws n = 1: they agree
+    assert first.seed == 2
+    again = N.compare(lhs, rhs, env, seed=first.seed, draws=1)
+    assert again.agrees is False and again.draws == 1
+    cx = again.counterexample
+    assert cx.sizes == first.sizes and cx.rel_diff == first.rel_diff
+    np.testing.assert_array_equal(cx.lhs, first.lhs)
+    np.testing.assert_array_equal(cx.rhs, first.rhs)
+    for name in ("A", "B"):
+        np.testing.assert_array_equal(cx.values[name], first.values[name])
+        np.testing.assert_array_equal(cx.directions[name], first.directions[name])
+
+
+def test_describe_names_sizes_seed_and_both_sides():
+    cx = N.compare(*REFUTES["trace_swap"], EXAMPLES).counterexample
+    text = cx.describe()
+    assert f"n={cx.sizes['n']}" in text and f"seed {cx.seed}" in text
+    assert "relative difference" in text
+    assert f"{cx.lhs[0, 0]:.6g}" in text and f"{cx.rhs[0, 0]:.6g}" in text
+
+
+def test_verdict_counts_only_evaluated_draws():
+    verdict = N.compare(A, A, EXAMPLES, draws=3)
+    assert verdict == N.Verdict(True, None, 0.0, 3)
