@@ -20,7 +20,7 @@ from .egraph import Budget, Program
 from .errors import RewriteError
 from .parse import parse_file, parse_text
 from .printing import show
-from .shapes import Env, check_statement, env_from_decls
+from .shapes import Env, check_statement, elaborate, env_from_decls
 
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
 
@@ -139,20 +139,49 @@ class Checker:
             note = "" if verdict.agrees else f"; numeric check inconclusive: {verdict.reason}"
             result.message = f"not proved: {outcome.reason}{note}"
             return
-        cert = certificate.build(stmt, pf.decls if pf else (), env, goal, outcome.steps, self.rulebase)
+        self._certify(stmt, env, pf, goal, outcome.steps, result)
+        if result.outcome == "proved" and not verdict.agrees:
+            result.outcome = "unknown"
+            result.message = f"proved, but the numeric check could not run: {verdict.reason}"
+
+    def _certify(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, goal: kernel.Goal,
+                 steps: list, result: Result) -> None:
+        """Write the certificate and let the kernel replay it: only then is it `proved`."""
+        decls = pf.decls if pf else _declarations(env)
+        cert = certificate.build(stmt, decls, env, goal, steps, self.rulebase)
         try:
             theorem = kernel.check_certificate(cert, self.rulebase.texts)
         except kernel.CheckError as e:
             result.outcome = "unknown"
             result.message = f"the kernel rejected the certificate: {e.message}"
             return
+        result.outcome = "proved"
         result.steps = theorem.steps
         result.certificate = cert
-        if verdict.agrees:
-            result.outcome = "proved"
-        else:
-            result.outcome = "unknown"
-            result.message = f"proved, but the numeric check could not run: {verdict.reason}"
+
+
+    def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
+        """A cheaper equal expression, certified: the result carries the kernel-checked
+        certificate of `e = simpler` (or says why there is none)."""
+        start = time.perf_counter()
+        result = Result("<expression>", "simplify", "claim", "error")
+        simpler = e
+        try:
+            e, _ = elaborate(e, env)
+            simpler, outcome = prover.simplify(self.program, env, e, budget=self.settings.budget)
+            stmt = S.Statement("claim", "simplify", e, simpler)
+            if not outcome.proved:
+                result.outcome, result.message = "unknown", outcome.reason
+            else:
+                self._certify(stmt, env, None, kernel.goal_of(e, simpler, env), outcome.steps, result)
+                if result.outcome == "proved":
+                    verdict = numeric.compare(e, simpler, env, seed=self.settings.seed, draws=self.settings.draws)
+                    if verdict.agrees is False:
+                        result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+        except RewriteError as err:
+            result.message = str(err)
+        result.seconds = time.perf_counter() - start
+        return simpler, result
 
 
 def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:
@@ -161,6 +190,15 @@ def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:
         "lhs": c.lhs.real.tolist(), "rhs": c.rhs.real.tolist(),
         "values": {k: v.real.tolist() for k, v in c.values.items()},
     }
+
+
+def _declarations(env: Env) -> tuple[S.Decl, ...]:
+    """Declarations that recreate `env` (for statements that did not come from a file)."""
+    out = []
+    for name, info in env.items():
+        t = S.Type(info.kind, info.shape.rows.to_dim(), info.shape.cols.to_dim())
+        out.append(S.Decl((name,), t, tuple(sorted(info.props))))
+    return tuple(out)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

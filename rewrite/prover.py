@@ -150,3 +150,20 @@ def program_for(rulebase) -> Program:
         else:
             rewrites.append((p, ruleset))
     return Program(rewrites, properties)
+
+
+def simplify(program: Program, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
+             budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
+    """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`), with
+    the chain from `e` to it."""
+    start = time.perf_counter()
+    explainer = Explainer(program, TermBank())
+    with Search(program, env, constants, explainer.bank) as search:
+        search.add("lhs", e)
+        report = search.run(budget, on_round=explainer.add_round)
+        best = search.extract("lhs")
+    steps = explainer.chain(e, best)
+    seconds = time.perf_counter() - start
+    if steps is None:
+        return e, Outcome(False, report, reason="no explanation was rebuilt", seconds=seconds)
+    return best, Outcome(True, report, steps, seconds=seconds)

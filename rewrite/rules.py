@@ -20,7 +20,6 @@ from .errors import RewriteError, RuleError
 from .ruletext import RuleText, read_rules
 from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,10 @@ class RuleBase:
 
 
 def rules_dir() -> Path:
-    """The rule files next to the package (a checkout), or shipped inside it (a wheel)."""
-    if RULES_DIR.is_dir():
-        return RULES_DIR
-    return Path(__file__).resolve().parent / "rules"
+    """The rule files shipped inside the package (an install), or next to it (a checkout)."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "rules"
+    return shipped if shipped.is_dir() else here.parent / "rules"
 
 
 @lru_cache(maxsize=4)

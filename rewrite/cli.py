@@ -1,0 +1,167 @@
+"""The command line: `rewrite check`, `prove`, `simplify`, `verify`.
+
+Exit status: 0 when everything asked for holds, 1 when something fails, 2 for usage
+errors (bad arguments, unreadable input). Output is one line per statement, the last line
+`N passed, M failed`; `--json` prints one JSON object per statement instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import certificate
+from .check import Checker, Result, Settings, expand_paths
+from .egraph import Budget
+from .errors import RewriteError
+
+MARK = {True: "✓", False: "✗"}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(seed=args.seed, budget=Budget(seconds=args.timeout))
+
+
+def _line(r: Result, label: str) -> str:
+    detail = f"{r.steps} steps, " if r.steps is not None else ""
+    head = f"{MARK[r.passed]} {r.outcome:<8} {label}   ({detail}{r.seconds * 1000:.0f} ms)"
+    if r.message and (not r.passed or r.outcome == "false"):
+        indent = "    "
+        head += "\n" + "\n".join(indent + line for line in r.message.splitlines())
+    return head
+
+
+def _report(results: list[tuple[Result, str]], as_json: bool) -> int:
+    failed = 0
+    for r, label in results:
+        failed += not r.passed
+        print(json.dumps(r.to_json(), ensure_ascii=False) if as_json else _line(r, label), flush=True)
+    if not as_json:
+        print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    paths = expand_paths(args.paths)
+    if not paths:
+        print("rewrite check: no .proof files found", file=sys.stderr)
+        return 2
+    checker = Checker(_settings(args))
+    results = []
+    for path in paths:
+        for r in checker.check_file(path):
+            results.append((r, f"{path}::{r.name}" if r.name != "<file>" else str(path)))
+            if args.certificates and r.certificate:
+                certificate.write(r.certificate, args.certificates, Path(path).stem)
+    return _report(results, args.json)
+
+
+def _declared(lets: Sequence[str]):
+    from .parse import parse_decl
+    from .shapes import env_from_decls
+
+    return env_from_decls([parse_decl(t) for t in lets], file="--let")
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from . import syntax as S
+    from .parse import parse_expr
+
+    env = _declared(args.let)
+    lhs, rhs = parse_expr(args.lhs, file="<lhs>"), parse_expr(args.rhs, file="<rhs>")
+    stmt = S.Statement("claim", "goal", lhs, rhs)
+    r = Checker(_settings(args)).check_statement(stmt, env)
+    r.file = "<command line>"
+    if args.certificate and r.certificate:
+        Path(args.certificate).write_text(json.dumps(r.certificate, ensure_ascii=False, indent=1) + "\n")
+    return _report([(r, "goal")], args.json)
+
+
+def cmd_simplify(args: argparse.Namespace) -> int:
+    from .parse import parse_expr
+    from .printing import show
+
+    env = _declared(args.let)
+    e = parse_expr(args.expr, file="<expr>")
+    simpler, r = Checker(_settings(args)).simplify(e, env)
+    if args.json:
+        print(json.dumps({**r.to_json(), "result": show(simpler)}, ensure_ascii=False))
+    else:
+        print(show(simpler))
+        print(_line(r, "simplify"), file=sys.stderr)
+    return 0 if r.passed else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Replays certificates with the kernel alone: no search, no egglog, no numbers."""
+    from . import kernel
+    from .ruletext import read_rules
+    from .rules import rules_dir
+
+    folder = Path(args.rules) if args.rules else rules_dir()
+    trusted = {r.name: r.text for f in sorted(folder.glob("*.rules"))
+               for r in read_rules(f.read_text(encoding="utf-8"), file=str(f))}
+    failed = 0
+    for path in args.certs:
+        try:
+            theorem = kernel.check_certificate(certificate.read(path), trusted)
+            print(f"✓ verified {path}   ({theorem.steps} steps)")
+        except (kernel.CheckError, OSError, ValueError) as e:
+            failed += 1
+            print(f"✗ rejected {path}\n    {e}")
+    print(f"{len(args.certs) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rewrite", description="A proof checker for matrix calculus.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--json", action="store_true", help="one JSON object per statement")
+        sp.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
+        sp.add_argument("--timeout", type=float, default=2.0, help="search time limit per statement, seconds")
+
+    c = sub.add_parser("check", help="check proof files (folders are searched for *.proof)")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--certificates", metavar="DIR", help="write one certificate per proved claim")
+    common(c)
+    c.set_defaults(run=cmd_check)
+
+    pr = sub.add_parser("prove", help='prove "LHS" = "RHS"')
+    pr.add_argument("lhs")
+    pr.add_argument("rhs")
+    pr.add_argument("--let", action="append", default=[], metavar="DECL", help='e.g. --let "A: Mat(m, n)"')
+    pr.add_argument("--certificate", metavar="FILE", help="write the certificate here")
+    common(pr)
+    pr.set_defaults(run=cmd_prove)
+
+    s = sub.add_parser("simplify", help="a simpler equal expression, certified")
+    s.add_argument("expr")
+    s.add_argument("--let", action="append", default=[], metavar="DECL")
+    common(s)
+    s.set_defaults(run=cmd_simplify)
+
+    v = sub.add_parser("verify", help="replay certificates with the kernel alone")
+    v.add_argument("certs", nargs="+")
+    v.add_argument("--rules", metavar="DIR", help="the trusted rule files (default: the project's rules/)")
+    v.set_defaults(run=cmd_verify)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except RewriteError as e:
+        print(f"rewrite: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
