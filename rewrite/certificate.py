@@ -7,11 +7,13 @@
       "declarations": ["let A : Mat(m, n)", ...],
       "rules_digest": "<sha256 of the rule base>",
       "rules": {"tr-cyclic": "tr-cyclic : tr(A B) = tr(B A)", ...},  # every rule cited
-      "goal": {"from": "...", "to": "...", "constant": ["A", "b"]},     # informative only
-      "steps": [{"rule": "d-norm2", "dir": "=>", "at": [0], "term": "..."}, ...]
+      "goals": [{"from": "...", "to": "...", "constant": ["A", "b"]}],  # informative only
+      "chains": [[{"rule": "d-norm2", "dir": "=>", "at": [0], "term": "..."}, ...]]
     }
 
-Each step's `term` is the whole term after the step; `at` is the position rewritten
+A statement needs one chain, except a Hessian `hess(f, x) = H`, which needs two through a
+gradient `g` the certificate names in `"gradient"`: `d(f) = g : d(x)`, then
+`d(g) = H d(x)`. Each step's `term` is the whole term after the step; `at` is the position rewritten
 (child indices from the root); `dir` is `=>` (left side to right side) or `<=`. The rule
 `linear` is the kernel's own normalisation (sums reordered, numerals combined). The kernel
 recomputes the goal from the statement and the declarations and trusts nothing else here.
@@ -25,28 +27,30 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import syntax as S
-from .kernel import FORMAT, LINEAR, Goal, goal_of
+from .kernel import FORMAT, LINEAR, Goal
 from .printing import show
 
-goal = goal_of
 
-
-def build(stmt: S.Statement, decls: Iterable[S.Decl], env: Any, g: Goal, steps: list, rulebase: Any) -> dict[str, Any]:
+def build(stmt: S.Statement, decls: Iterable[S.Decl], goals: list[Goal], chains: list[list], rulebase: Any,
+          gradient: S.Expr | None = None) -> dict[str, Any]:
     texts = rulebase.texts
-    cited = sorted({s.rule for s in steps if s.rule != LINEAR})
-    return {
+    cited = sorted({s.rule for chain in chains for s in chain if s.rule != LINEAR})
+    cert: dict[str, Any] = {
         "format": FORMAT,
         "name": stmt.name,
         "statement": f"{show(stmt.lhs)} = {show(stmt.rhs)}",
         "declarations": [show(d) for d in decls],
         "rules_digest": rulebase.digest,
         "rules": {n: texts[n] for n in cited},
-        "goal": {"from": show(g.start), "to": show(g.end), "constant": sorted(g.constants)},
-        "steps": [
-            {"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": show(s.term)}
-            for s in steps
-        ],
+        "goals": [{"from": show(g.start), "to": show(g.end), "constant": sorted(g.constants)} for g in goals],
     }
+    if gradient is not None:
+        cert["gradient"] = show(gradient)
+    cert["chains"] = [
+        [{"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": show(s.term)} for s in chain]
+        for chain in chains
+    ]
+    return cert
 
 
 def write(cert: dict[str, Any], folder: str | Path, file_stem: str) -> Path:

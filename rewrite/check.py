@@ -16,10 +16,11 @@ from typing import Any, Iterable
 
 from . import certificate, kernel, numeric, prover, rules
 from . import syntax as S
-from .egraph import Budget, Program
+from .egraph import Budget
 from .errors import RewriteError
 from .parse import parse_file, parse_text
 from .printing import show
+from .render import result_latex, result_markdown
 from .shapes import Env, check_statement, elaborate, env_from_decls
 
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
@@ -55,6 +56,13 @@ class Result:
             "message": self.message, "counterexample": self.counterexample, "line": self.line,
         }
 
+    # Notebooks (Jupyter and the like) show a result through these.
+    def _repr_markdown_(self) -> str:
+        return result_markdown(self)
+
+    def _repr_latex_(self) -> str | None:
+        return result_latex(self)
+
 
 @dataclass
 class Settings:
@@ -70,13 +78,7 @@ class Checker:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.rulebase = rules.load(self.settings.rules_dir)
-        self._program: Program | None = None
-
-    @property
-    def program(self) -> Program:
-        if self._program is None:
-            self._program = prover.program_for(self.rulebase)
-        return self._program
+        self.prover = prover.Prover(self.rulebase)
 
     def check_file(self, path: str | Path) -> list[Result]:
         path = str(path)
@@ -120,7 +122,6 @@ class Checker:
 
     def _check(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, result: Result) -> None:
         lhs, rhs, _ = check_statement(stmt, env)
-        goal = certificate.goal(lhs, rhs, env)
         verdict = numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws)
         if verdict.agrees is False:
             assert verdict.counterexample is not None
@@ -128,27 +129,51 @@ class Checker:
             result.counterexample = _counterexample(verdict.counterexample)
             result.message = verdict.counterexample.describe()
             return
-        if goal is None:
-            result.outcome = "unknown"
-            result.message = "no proof method for derivatives nested inside expressions"
+        gradient, chains, goals = self._search(lhs, rhs, env, result)
+        if chains is None:
+            if not verdict.agrees:
+                result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
             return
-        outcome = prover.prove(self.program, env, goal.start, goal.end, constants=goal.constants,
-                               budget=self.settings.budget)
-        if not outcome.proved:
-            result.outcome = "unknown"
-            note = "" if verdict.agrees else f"; numeric check inconclusive: {verdict.reason}"
-            result.message = f"not proved: {outcome.reason}{note}"
-            return
-        self._certify(stmt, env, pf, goal, outcome.steps, result)
+        self._certify(stmt, pf.decls if pf else _declarations(env), goals, chains, result, gradient)
         if result.outcome == "proved" and not verdict.agrees:
             result.outcome = "unknown"
             result.message = f"proved, but the numeric check could not run: {verdict.reason}"
 
-    def _certify(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, goal: kernel.Goal,
-                 steps: list, result: Result) -> None:
+    def _search(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result):
+        """The chains that prove `lhs = rhs` (and the gradient a Hessian goes through), or
+        None with `result` saying why not."""
+        result.outcome = "unknown"
+        gradient = None
+        hess = next((s for s in (lhs, rhs) if isinstance(s, S.Call) and s.fn == "hess"), None)
+        if hess is not None:
+            f, x = hess.args
+            goals = kernel.goals_of(lhs, rhs, env, x)  # for the constants and assumptions (x stands in for the gradient)
+            if goals is None:
+                result.message = "no proof method for this derivative"
+                return None, None, None
+            gradient, outcome = self.prover.derive(env, f, x, "frob", self.settings.budget, goals[0].assumed)
+            if gradient is None:
+                result.message = f"no gradient found for the Hessian: {outcome.reason}"
+                return None, None, None
+            chains = [outcome.steps]
+        else:
+            chains = []
+        goals = kernel.goals_of(lhs, rhs, env, gradient)
+        if goals is None:
+            result.message = "no proof method for derivatives nested inside expressions"
+            return None, None, None
+        for goal in goals[len(chains):]:
+            outcome = self.prover.prove(env, goal, self.settings.budget)
+            if not outcome.proved:
+                result.message = f"not proved: {outcome.reason}"
+                return None, None, None
+            chains.append(outcome.steps)
+        return gradient, chains, goals
+
+    def _certify(self, stmt: S.Statement, decls: tuple[S.Decl, ...], goals: list[kernel.Goal], chains: list,
+                 result: Result, gradient: S.Expr | None = None) -> None:
         """Write the certificate and let the kernel replay it: only then is it `proved`."""
-        decls = pf.decls if pf else _declarations(env)
-        cert = certificate.build(stmt, decls, env, goal, steps, self.rulebase)
+        cert = certificate.build(stmt, decls, goals, chains, self.rulebase, gradient)
         try:
             theorem = kernel.check_certificate(cert, self.rulebase.texts)
         except kernel.CheckError as e:
@@ -159,7 +184,6 @@ class Checker:
         result.steps = theorem.steps
         result.certificate = cert
 
-
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
         """A cheaper equal expression, certified: the result carries the kernel-checked
         certificate of `e = simpler` (or says why there is none)."""
@@ -168,16 +192,20 @@ class Checker:
         simpler = e
         try:
             e, _ = elaborate(e, env)
-            simpler, outcome = prover.simplify(self.program, env, e, budget=self.settings.budget)
+            (goal,) = kernel.goals_of(e, e, env) or [None]
+            if goal is None:
+                raise RewriteError("simplify works on expressions without grad, jac or hess")
+            simpler, outcome = self.prover.simplify(env, e, constants=goal.constants, assumed=goal.assumed,
+                                                    budget=self.settings.budget)
             stmt = S.Statement("claim", "simplify", e, simpler)
             if not outcome.proved:
                 result.outcome, result.message = "unknown", outcome.reason
             else:
-                self._certify(stmt, env, None, kernel.goal_of(e, simpler, env), outcome.steps, result)
-                if result.outcome == "proved":
-                    verdict = numeric.compare(e, simpler, env, seed=self.settings.seed, draws=self.settings.draws)
-                    if verdict.agrees is False:
-                        result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+                goals = kernel.goals_of(e, simpler, env)
+                self._certify(stmt, _declarations(env), goals or [], [outcome.steps], result)
+                verdict = numeric.compare(e, simpler, env, seed=self.settings.seed, draws=self.settings.draws)
+                if result.outcome == "proved" and verdict.agrees is False:
+                    result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
         except RewriteError as err:
             result.message = str(err)
         result.seconds = time.perf_counter() - start

@@ -116,6 +116,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Prints the derivation of one claim (`FILE::NAME`, proved first) or of a certificate."""
+    from .parse import parse_file
+    from .render import explain
+    from .shapes import env_from_decls
+
+    try:
+        if args.target.endswith(".json"):
+            cert = certificate.read(args.target)
+        else:
+            path, sep, name = args.target.rpartition("::")
+            if not sep:
+                print("rewrite explain: expected FILE::NAME or a certificate (.json)", file=sys.stderr)
+                return 2
+            pf = parse_file(path)
+            stmt = next((s for s in pf.statements if s.name == name), None)
+            if stmt is None:
+                print(f"rewrite explain: {path} has no statement '{name}'", file=sys.stderr)
+                return 2
+            r = Checker(_settings(args)).check_statement(stmt, env_from_decls(pf.decls, file=path), pf)
+            if r.certificate is None:
+                print(f"rewrite explain: no derivation, the statement is not proved\n{_line(r, args.target)}",
+                      file=sys.stderr)
+                return 1
+            cert = r.certificate
+    except (OSError, ValueError) as e:
+        print(f"rewrite explain: {e}", file=sys.stderr)
+        return 2
+    print(explain(cert, args.format))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rewrite", description="A proof checker for matrix calculus.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -149,6 +181,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("certs", nargs="+")
     v.add_argument("--rules", metavar="DIR", help="the trusted rule files (default: the project's rules/)")
     v.set_defaults(run=cmd_verify)
+
+    e = sub.add_parser("explain", help="the derivation of a proved claim, one line per step")
+    e.add_argument("target", metavar="FILE::NAME", help="a statement of a proof file, or a certificate (.json)")
+    e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    e.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
+    e.add_argument("--timeout", type=float, default=2.0, help="search time limit, seconds")
+    e.set_defaults(run=cmd_explain)
     return p
 
 

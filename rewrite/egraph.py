@@ -50,6 +50,8 @@ _SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_s
 # Extraction costs: fewer operations; among equals, fewer inverses and transposes (the form
 # a person writes), and differentials last (so a zero class extracts as `0`, not `d(c)`).
 COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3}
+# relations for the side conditions that are not declarable properties
+_CONDITION_RELATIONS = ("zero", "row", "nonscalar", "differential", "nondifferential")
 
 
 def _declarations() -> str:
@@ -59,7 +61,7 @@ def _declarations() -> str:
     calls = " ".join(ctor(f"{CALL_PREFIX}{fn}", " ".join(["Term"] * n)) for fn, n in S.FUNCTIONS.items())
     unary = " ".join(ctor(c, "Term") for c in UNARY.values())
     binary = " ".join(ctor(c, "Term Term") for c in BINARY.values())
-    props = "\n".join(f"(relation P_{p} (Term))" for p in PROPERTIES)
+    props = "\n".join(f"(relation P_{p} (Term))" for p in PROPERTIES + _CONDITION_RELATIONS)
     return f"""
 (datatype Dim (DV String :cost 0) (DN i64 :cost 0) (DM Dim Dim :cost 0))
 (datatype Term
@@ -130,6 +132,17 @@ def _shape_rules() -> str:
         conds = " ".join(f"(P_const a{i})" for i in range(n))
         rule(f"(= e ({c} {args})) {conds}", "(P_const e)")
     rule("(= e (Pow a q)) (P_const a)", "(P_const e)")
+    # whether a term contains a differential (conditions that steer the trace trick)
+    for leaf in ("(Num q)", "(Id n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
+        rule(f"(= e {leaf})", "(P_nondifferential e)")
+    rule("(= e (F_d a))", "(P_differential e)")
+    for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess"]:
+        n = 2 if c in BINARY.values() or c in ("F_grad", "F_jac", "F_hess", "Pow") else 1
+        args = " ".join(f"a{i}" for i in range(n)) if c != "Pow" else "a0 q"
+        terms = ["a0"] if c == "Pow" else [f"a{i}" for i in range(n)]
+        for t in terms:
+            rule(f"(= e ({c} {args})) (P_differential {t})", "(P_differential e)")
+        rule(f"(= e ({c} {args})) " + " ".join(f"(P_nondifferential {t})" for t in terms), "(P_nondifferential e)")
     return "\n".join(r)
 
 
@@ -137,13 +150,21 @@ def _side_relations() -> str:
     """`zero` and numeral invertibility (built in: no rule can say "a non-zero numeral"), and
     the pending unions that rule firings record and the `apply` rule set performs."""
     return """
-(relation P_zero (Term))
 (rule ((= e (Zeros m n))) ((P_zero e)) :ruleset shape)
 (rule ((= e (Num q)) (= q (rational 0 1))) ((P_zero e)) :ruleset shape)
 (rule ((= e (Num q)) (!= q (rational 0 1))) ((P_invertible e)) :ruleset shape)
 (relation Pend (Term Term))
 (ruleset apply)
 (rule ((Pend a b)) ((union a b) (delete (Pend a b))) :ruleset apply)
+(rule ((= (DN 1) (rows e))) ((P_row e)) :ruleset shape)
+(rule ((= r (rows e)) (!= r (DN 1))) ((P_nonscalar e)) :ruleset shape)
+(rule ((= c (cols e)) (!= c (DN 1))) ((P_nonscalar e)) :ruleset shape)
+(relation GoalFrob (Term))
+(relation GoalMul (Term))
+(relation Target (Term))
+(relation Found (Term))
+(rule ((GoalFrob r) (= r (Frob g dx)) (Target dx)) ((Found g)) :ruleset shape)
+(rule ((GoalMul r) (= r (Mul j dx)) (Target dx)) ((Found j)) :ruleset shape)
 """
 
 
@@ -397,11 +418,12 @@ class Budget:
     seconds: float = 2.0
     nodes: int = 50_000
     iterations: int = 40
+    firings: int = 20_000  # rule firings recorded in one round
 
 
 @dataclass
 class RunReport:
-    stop: str  # "equal" | "saturated" | "iterations" | "nodes" | "time"
+    stop: str  # "equal" | "saturated" | "iterations" | "nodes" | "firings" | "time"
     iterations: int
     nodes: int
     seconds: float
@@ -491,7 +513,8 @@ class Search:
     """One search in the program's e-graph: the declarations of a statement, the terms to
     relate, and the firings read back after every round."""
 
-    def __init__(self, program: Program, env: Env, constants: Iterable[str] = (), bank: TermBank | None = None) -> None:
+    def __init__(self, program: Program, env: Env, constants: Iterable[str] = (), bank: TermBank | None = None,
+                 assumed: Iterable[S.Expr] = ()) -> None:
         self.program = program
         self.bank = bank or TermBank()
         self.egraph = program.egraph()
@@ -503,6 +526,7 @@ class Search:
             facts.append(f"(set (rows {v}) {dim_term(info.shape.rows)}) (set (cols {v}) {dim_term(info.shape.cols)})")
             facts += [f"(P_{p} {v})" for p in sorted(info.props) if p in PROPERTIES and p != "const"]
         facts += [f"(P_const (V {_string(c)}))" for c in sorted(constants)]
+        facts += [f"(P_invertible {encode(t)})" for t in assumed]
         self._run("\n".join(facts))
         self.roots: list[str] = []
 
@@ -526,6 +550,17 @@ class Search:
         self._run(f"(let ${name} {encode(e)})")
         self.roots.append(name)
 
+    def look_for(self, name: str, dx: S.Expr, form: str) -> None:
+        """Ask the search to report every `G : dx` (form "frob") or `J dx` (form "mul")
+        equal to `$name` — how a gradient or Jacobian is read off a differential."""
+        self._run(f"(let $target {encode(dx)}) (Target $target) ({'GoalFrob' if form == 'frob' else 'GoalMul'} ${name})")
+
+    def found(self) -> list[S.Expr]:
+        """The cheapest term of every class reported by `look_for` so far."""
+        printed = self._run("(print-function Found 1000000)")[0]
+        decode = Decoder(printed.termdag, self.bank)
+        return [self.bank.tree(decode(printed.termdag.get(t).args[0])) for t, _ in printed.terms]  # type: ignore[arg-type]
+
     def equal(self, a: str, b: str) -> bool:
         try:
             self._run(f"(check (= ${a} ${b}))")
@@ -538,24 +573,47 @@ class Search:
         out = self._run(f"(extract ${name})")[0]
         return self.bank.tree(Decoder(out.termdag, self.bank)(out.term))  # type: ignore[arg-type]
 
-    def size(self) -> int:
+    def _counts(self) -> tuple[int, int]:
+        """(e-nodes, recorded firings not yet applied), from egglog's table sizes."""
         out = self._run("(print-size)")
-        return sum(int(n) for name, n in re.findall(r"\((\w+) (\d+)\)", str(out[0])) if name in _TERM_CONSTRUCTORS)
+        nodes = firings = 0
+        for name, n in re.findall(r"\((\w+) (\d+)\)", str(out[0])):
+            if name in _TERM_CONSTRUCTORS:
+                nodes += int(n)
+            elif name.startswith("Fired_"):
+                firings += int(n)
+        return nodes, firings
+
+    def size(self) -> int:
+        return self._counts()[0]
 
     def run(self, budget: Budget, goal: tuple[str, str] | None = None,
             on_round: Callable[[list[Fired], list[Computed]], None] | None = None,
-            rulesets: Callable[[int], list[str]] | None = None) -> RunReport:
+            rulesets: Callable[[int], list[str]] | None = None,
+            until: Callable[[], bool] | None = None) -> RunReport:
         """Rounds of: shapes, one pass of the rules (recording), read back, union, arithmetic.
 
-        Stops when the goal's sides meet, nothing changes, or the budget runs out; the
-        time limit is kept by not starting a round that would not fit (a round costs about
-        as much as all before it, as the e-graph grows).
+        Stops when the goal's sides meet (or `until()` says so), when nothing changes, or
+        when the budget runs out. E-graphs grow geometrically, so the budget is kept by
+        prediction as well: a round is not started if, growing as the last one did, it
+        would overrun the time or the firing limit; and a round whose firings exceed the
+        limit is abandoned before its unions.
         """
         start = time.perf_counter()
-        nodes, last = self.size(), -1
+        nodes, _ = self._counts()
+        last_firings, growth, last_round = 0, 1.0, 0.0
         for i in range(1, budget.iterations + 1):
+            elapsed = time.perf_counter() - start
+            if i > 1 and elapsed + last_round * growth > budget.seconds:
+                return RunReport("time", i - 1, nodes, elapsed)
+            if last_firings * growth > 4 * budget.firings:
+                return RunReport("firings", i - 1, nodes, elapsed)
+            round_start = time.perf_counter()
             sets = rulesets(i) if rulesets else self.program.rulesets
             self._run(f"(run-schedule (saturate shape) (seq {' '.join(f'(run {rs})' for rs in sets)}))")
+            _, firings = self._counts()
+            if firings > budget.firings:
+                return RunReport("firings", i, nodes, time.perf_counter() - start)
             fired = self._read_firings() if on_round else []
             out = self._run("(run-schedule (run apply) (saturate shape) (saturate arith) (saturate shape)) "
                             "(print-function Arith 1000000000)")
@@ -563,17 +621,18 @@ class Search:
             self._run("(run-schedule (saturate arith-clear))")
             if on_round:
                 on_round(fired, computed)
-            nodes = self.size()
+            before, (nodes, _) = nodes, self._counts()
+            this_round = time.perf_counter() - round_start
+            growth = max(1.0, firings / last_firings if last_firings else 1.0,
+                         this_round / last_round if last_round else 1.0)
+            last_firings, last_round = firings, this_round
             elapsed = time.perf_counter() - start
-            if goal and self.equal(*goal):
+            if (goal and self.equal(*goal)) or (until and until()):
                 return RunReport("equal", i, nodes, elapsed)
-            if nodes == last and not fired:
+            if nodes == before and not firings:
                 return RunReport("saturated", i, nodes, elapsed)
             if nodes > budget.nodes:
                 return RunReport("nodes", i, nodes, elapsed)
-            if elapsed * 2 > budget.seconds:
-                return RunReport("time", i, nodes, elapsed)
-            last = nodes
         return RunReport("iterations", budget.iterations, nodes, time.perf_counter() - start)
 
     def _read_firings(self) -> list[Fired]:

@@ -2,8 +2,7 @@
 
 A certificate is a chain of terms; each comes from the one before by one rule instance at
 one position (forwards or backwards), or by a `linear` step: both sub-terms have the same
-linear normal form (sums are associative and commutative; numerals add and multiply and
-move out of multilinear operators). For a rule step the kernel matches the rule's side
+normal form (`normal`: the ring laws, transposes of products, cyclic traces). For a rule step the kernel matches the rule's side
 against the subterm, checks that the sizes fit the rule's shape constraints, that its side
 conditions hold for the concrete subterms, and that the result is the other side under the
 same match. Anything it cannot confirm is a `CheckError`; it never guesses.
@@ -21,8 +20,9 @@ from . import syntax as S
 from .errors import RewriteError
 from .printing import show
 from .parse import parse_decl, parse_equation, parse_expr
+from .normal import normal_form
 from .ruletext import RuleText, rule_from_text
-from .shapes import Env, Size, Unifier, check_statement, env_from_decls, infer
+from .shapes import Env, Shape, Size, Unifier, check_statement, elaborate, env_from_decls, infer
 
 LINEAR = "linear"  # the built-in normalisation step
 
@@ -97,92 +97,32 @@ def _head(e: S.Expr) -> tuple:
     return (type(e).__name__,)
 
 
-# ---------------------------------------------------------------------------
-# The linear normal form
-
-
 def linear_form(e: S.Expr, env: Env) -> frozenset:
-    """`e` as a set of (monomial key, coefficient) pairs; equal sets mean equal values."""
-    return frozenset(_lin(e, env).items())
-
-
-_ONE = ("1",)
-_MULTILINEAR = (S.Mul, S.Frob, S.Kron, S.Hadamard)
-_LINEAR_CALLS = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")  # linear in the first argument
-
-
-def _lin(e: S.Expr, env: Env) -> dict:
-    if isinstance(e, S.Num):
-        return {_ONE: e.value} if e.value else {}
-    if isinstance(e, S.Zeros):
-        return {}
-    if isinstance(e, (S.Add, S.Sub)):
-        out = dict(_lin(e.left, env))
-        for k, c in _lin(e.right, env).items():
-            out[k] = out.get(k, 0) + (c if isinstance(e, S.Add) else -c)
-        return {k: c for k, c in out.items() if c}
-    if isinstance(e, S.Neg):
-        return {k: -c for k, c in _lin(e.arg, env).items()}
-    if isinstance(e, _MULTILINEAR):
-        (ka, ca), (kb, cb) = _term(e.left, env), _term(e.right, env)
-        if not ca or not cb:
-            return {}
-        if isinstance(e, S.Mul) and ka == _ONE:
-            return {kb: ca * cb}
-        if isinstance(e, S.Mul) and kb == _ONE:
-            return {ka: ca * cb}
-        return {(type(e).__name__, ka, kb): ca * cb}
-    if isinstance(e, S.Div) and isinstance(e.right, S.Num) and e.right.value:
-        return {k: c / e.right.value for k, c in _lin(e.left, env).items()}
-    if isinstance(e, (S.Div, S.HadamardDiv, S.Transpose)) or (isinstance(e, S.Call) and e.fn in _LINEAR_CALLS):
-        first, *rest = e.children()
-        k, c = _term(first, env)
-        if not c:
-            return {}
-        return {(_head(e), k, *(_canon(r, env) for r in rest)): c}
-    return {(_head(e), _size_key(e), *(_canon(r, env) for r in e.children())): Fraction(1)}
-
-
-def _term(e: S.Expr, env: Env) -> tuple:
-    """`e` as one coefficient times one key (a sum becomes one key, its content pulled out)."""
-    form = _lin(e, env)
-    if not form:
-        return None, 0
-    if len(form) == 1:
-        ((k, c),) = form.items()
-        return k, c
-    content = min(form.items(), key=lambda kc: repr(kc[0]))[1]
-    return ("sum", frozenset((k, c / content) for k, c in form.items())), content
-
-
-def _canon(e: S.Expr, env: Env) -> tuple:
-    """The key of a non-linear operator's argument; a zero keeps its shape."""
-    form = _lin(e, env)
-    if not form:
-        return ("zero", str(infer(e, env)))
-    return ("sum", frozenset(form.items()))
-
-
-def _size_key(e: S.Expr) -> tuple:
-    if isinstance(e, S.Var):
-        return ("var", e.name)
-    if isinstance(e, S.Identity):
-        return (Size.from_dim(e.size),) if e.size else ()
-    if isinstance(e, S.Ones):
-        return (Size.from_dim(e.rows), Size.from_dim(e.cols) if e.cols else Size())
-    return ()
+    """The normal form the `linear` step compares (see `normal`)."""
+    return normal_form(e, env)
 
 
 # ---------------------------------------------------------------------------
 # The checker
 
+_SHAPE_CONDITIONS = {
+    "square": lambda s: s.is_square,
+    "scalar": lambda s: s.is_scalar,
+    "nonscalar": lambda s: not s.is_scalar,
+    "vector": lambda s: s.cols.is_one,
+    "row": lambda s: s.rows.is_one,
+}
+
 
 class Kernel:
     """Replays chains under one set of declarations, one set of constants, and trusted rules."""
 
-    def __init__(self, trusted: dict[str, str], env: Env, constants: frozenset[str]) -> None:
+    def __init__(self, trusted: dict[str, str], env: Env, constants: frozenset[str],
+                 assumed: frozenset[S.Expr] = frozenset()) -> None:
         self.env = env
         self.constants = constants
+        self.assumed = frozenset(linear_form(t, env) for t in assumed)
+        self._shapes: dict[S.Expr, Shape] = {}
         self._texts = trusted
         self._rules: dict[str, _Rule] = {}
         self._props: list[_Rule] | None = None
@@ -200,31 +140,40 @@ class Kernel:
         return self._props
 
     # -- side conditions ------------------------------------------------------
+    def shape(self, t: S.Expr) -> Shape:
+        s = self._shapes.get(t)
+        if s is None:
+            s = self._shapes[t] = infer(t, self.env)
+        return s
+
     def holds(self, cond: str, t: S.Expr, seen: frozenset = frozenset()) -> bool:
-        if cond in ("square", "scalar", "vector"):
-            s = infer(t, self.env)
-            return {"square": s.is_square, "scalar": s.is_scalar, "vector": s.cols.is_one}[cond]
+        if cond in _SHAPE_CONDITIONS:
+            return _SHAPE_CONDITIONS[cond](self.shape(t))
         if cond == "zero":
             return not linear_form(t, self.env)
+        if cond in ("differential", "nondifferential"):
+            return _has(t, ("d",)) == (cond == "differential")
         if cond == "const":
-            return all(n in self.constants for n in S.free_names(t)) and not any(
-                isinstance(u, S.Call) and u.fn in ("d", "grad", "jac", "hess") for _, u in S.subterms(t))
+            return all(n in self.constants for n in S.free_names(t)) and not _has(t, ("d",) + _DERIVATIVES)
         if isinstance(t, S.Var) and t.name in self.env and cond in self.env[t.name].props:
+            return True
+        if cond == "invertible" and (isinstance(t, S.Num) and t.value != 0 or linear_form(t, self.env) in self.assumed):
             return True
         if (cond, t) in seen:
             return False
         for r in self._property_rules():
             if r.text.prop == cond:
-                m = self._instance(r, (t,))
-                if m is not None and self._conditions(r, m, seen | {(cond, t)}):
+                m = self.instance(r, (t,))
+                if m is not None and self._conditions(r, m[0], seen | {(cond, t)}):
                     return True
         return False
 
     def _conditions(self, r: _Rule, sub: dict[str, S.Expr], seen: frozenset = frozenset()) -> bool:
         return all(self.holds(c, sub[v], seen) for v, c in r.text.conditions)
 
-    def _instance(self, r: _Rule, terms: tuple[S.Expr, ...]) -> dict[str, S.Expr] | None:
-        """The match of the rule's sides against `terms`, if the sizes fit the rule."""
+    def instance(self, r: _Rule, terms: tuple[S.Expr, ...]) -> tuple[dict[str, S.Expr], Unifier] | None:
+        """The match of the rule's sides against `terms`, if the sizes fit the rule: the
+        pattern variables' terms, and the rule's size variables' values."""
         sub: dict[str, S.Expr] = {}
         sizes = Unifier()
         try:
@@ -232,12 +181,12 @@ class Kernel:
                 return None
             for v, info in r.env.items():
                 if v in sub:
-                    s = infer(sub[v], self.env)
+                    s = self.shape(sub[v])
                     sizes.unify(info.shape.rows, s.rows)
                     sizes.unify(info.shape.cols, s.cols)
         except RewriteError:
             return None
-        return sub
+        return sub, sizes
 
     # -- one step ---------------------------------------------------------------
     def step(self, k: int, before: S.Expr, name: str, forward: bool, at: S.Path, after: S.Expr) -> None:
@@ -248,7 +197,7 @@ class Kernel:
             raise CheckError(f"{where}: there is no subterm at that position") from None
         if S.replace_at(before, at, new) != after:
             raise CheckError(f"{where}: the step changes the term outside the position")
-        if infer(old, self.env) != infer(new, self.env):
+        if self.shape(old) != self.shape(new):
             raise CheckError(f"{where}: {show(old)} and {show(new)} have different shapes")
         if name == LINEAR:
             if linear_form(old, self.env) != linear_form(new, self.env):
@@ -258,23 +207,24 @@ class Kernel:
         if r.text.rhs is None:
             raise CheckError(f"{where}: '{name}' is a property rule, not an equation")
         pattern, result = (r.sides[0], r.sides[1]) if forward else (r.sides[1], r.sides[0])
-        if self._instance(_Rule(r.text, (pattern,), r.env), (old,)) is None:
+        if self.instance(_Rule(r.text, (pattern,), r.env), (old,)) is None:
             raise CheckError(f"{where}: {show(old)} does not match {show(pattern)}")
-        sub = self._instance(_Rule(r.text, (pattern, result), r.env), (old, new))
-        if sub is None:
+        m = self.instance(_Rule(r.text, (pattern, result), r.env), (old, new))
+        if m is None:
             raise CheckError(f"{where}: expected an instance of {show(result)}, found {show(new)}")
+        sub = m[0]
         for v, c in r.text.conditions:
             if not self.holds(c, sub[v]):
                 raise CheckError(f"{where}: the condition '{v} {c}' does not hold for {v} = {show(sub[v])}")
 
     def replay(self, start: S.Expr, goal: S.Expr, steps: list[tuple[str, bool, S.Path, S.Expr]]) -> Theorem:
         """Check that `steps` lead from `start` to `goal`; the theorem is `start = goal`."""
-        shape = infer(start, self.env)
+        shape = self.shape(start)
         current = start
         for k, (name, forward, at, after) in enumerate(steps, 1):
             try:
                 self.step(k, current, name, forward, tuple(at), after)
-                if infer(after, self.env) != shape:
+                if self.shape(after) != shape:
                     raise CheckError(f"step {k}: the term changed shape")
             except CheckError:
                 raise
@@ -296,40 +246,62 @@ _DERIVATIVES = ("grad", "jac", "hess")
 
 @dataclass(frozen=True)
 class Goal:
-    """What a chain must connect to prove a statement, and which names are constant.
-
-    `d/dX f = G` is proved as `d(f) = G : d(X)` and `jac(y, x) = J` as `d(y) = J d(x)`,
-    every other declared name constant; an equation without derivatives as itself,
-    with the names declared `const` constant.
-    """
+    """What one chain must connect, which names are constant, which terms are assumed
+    invertible: those the statement itself inverts (`X⁻¹`) or takes `logdet` of, since
+    the statement only has a meaning where they are invertible."""
 
     start: S.Expr
     end: S.Expr
     constants: frozenset[str]
+    assumed: frozenset[S.Expr] = frozenset()
 
 
-def _has_derivative(e: S.Expr) -> bool:
-    return any(isinstance(s, S.Call) and s.fn in _DERIVATIVES for _, s in S.subterms(e))
+def _has(e: S.Expr, fns: tuple[str, ...]) -> bool:
+    return any(isinstance(s, S.Call) and s.fn in fns for _, s in S.subterms(e))
 
 
 def _is_property(text: str) -> bool:
     return rule_from_text(text).prop is not None
 
 
-def goal_of(lhs: S.Expr, rhs: S.Expr, env: Env) -> Goal | None:
-    """The goal of an elaborated statement; None if the kernel knows no way to prove it."""
+def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
+    return frozenset(t.args[0] if isinstance(t, S.Call) else t.arg  # type: ignore[attr-defined]
+                     for side in sides for _, t in S.subterms(side)
+                     if isinstance(t, S.Inverse) or (isinstance(t, S.Call) and t.fn == "logdet"))
+
+
+def _wrt(x: S.Expr) -> str:
+    """The variable a derivative is taken with respect to (`x`, or `X` in `vec(X)`)."""
+    return x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
+
+
+def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None) -> list[Goal] | None:
+    """The chains that prove an elaborated statement; None if the kernel knows no way.
+
+    `d/dX f = G` is proved as `d(f) = G : d(X)`, `jac(y, x) = J` as `d(y) = J d(x)`, every
+    other declared name constant. `hess(f, x) = H` takes two chains through a gradient `g`
+    the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)`. An equation without
+    derivatives is its own goal, with the names declared `const` constant.
+    """
+    assumed = _assumed(lhs, rhs)  # never the certificate's gradient: it would let a certificate assume anything
     for a, b in ((lhs, rhs), (rhs, lhs)):
-        if isinstance(a, S.Call) and a.fn in ("grad", "jac") and not _has_derivative(b):
+        if isinstance(a, S.Call) and a.fn in _DERIVATIVES and not _has(b, _DERIVATIVES + ("d",)):
             f, x = a.args
-            if _has_derivative(f) or any(isinstance(s, S.Call) and s.fn == "d" for _, s in S.subterms(f)):
+            if _has(f, _DERIVATIVES + ("d",)):
                 return None
-            constants = frozenset(env) - {x.name}  # type: ignore[attr-defined]
+            constants = frozenset(env) - {_wrt(x)}
             dx = S.Call("d", (x,))
-            end = S.Frob(b, dx) if a.fn == "grad" else S.Mul(b, dx)
-            return Goal(S.Call("d", (f,)), end, constants)
-    if _has_derivative(lhs) or _has_derivative(rhs):
+            if a.fn == "grad":
+                return [Goal(S.Call("d", (f,)), S.Frob(b, dx), constants, assumed)]
+            if a.fn == "jac":
+                return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants, assumed)]
+            if gradient is None or _has(gradient, _DERIVATIVES + ("d",)):
+                return None
+            return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants, assumed),
+                    Goal(S.Call("d", (gradient,)), S.Mul(b, dx), constants, assumed)]
+    if _has(lhs, _DERIVATIVES) or _has(rhs, _DERIVATIVES):
         return None
-    return Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props))
+    return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props), assumed)]
 
 
 def check_certificate(cert: dict, trusted: dict[str, str]) -> Theorem:
@@ -340,26 +312,37 @@ def check_certificate(cert: dict, trusted: dict[str, str]) -> Theorem:
         env = env_from_decls([parse_decl(t) for t in cert["declarations"]])
         left, right = parse_equation(cert["statement"])
         lhs, rhs, _ = check_statement(S.Statement("claim", "certificate", left, right), env)
-        goal = goal_of(lhs, rhs, env)
-        if goal is None:
+        gradient = None
+        if "gradient" in cert:
+            gradient, _ = elaborate(parse_expr(cert["gradient"]), env)
+        goals = goals_of(lhs, rhs, env, gradient)
+        if goals is None:
             raise CheckError("the statement has no goal the kernel can check")
+        chains = cert["chains"]
+        if len(chains) != len(goals):
+            raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
         cited = cert["rules"]
         for name, text in cited.items():
             if name not in trusted:
                 raise CheckError(f"unknown rule '{name}'")
             if " ".join(text.split()) != trusted[name]:
                 raise CheckError(f"rule '{name}' differs from the rule files: {text!r}")
-        steps = []
-        for k, s in enumerate(cert["steps"], 1):
-            if s["rule"] != LINEAR and s["rule"] not in cited:
-                raise CheckError(f"step {k} cites '{s['rule']}', which the certificate does not list")
-            if s["dir"] not in ("=>", "<="):
-                raise CheckError(f"step {k}: direction must be '=>' or '<=', got {s['dir']!r}")
-            steps.append((s["rule"], s["dir"] == "=>", tuple(int(i) for i in s["at"]), parse_expr(s["term"])))
         trusted_cited = {n: trusted[n] for n in cited} | {n: t for n, t in trusted.items() if _is_property(t)}
-        inner = Kernel(trusted_cited, env, goal.constants).replay(goal.start, goal.end, steps)
+        used: set[str] = set()
+        count = 0
+        for goal, chain in zip(goals, chains):
+            steps = []
+            for k, s in enumerate(chain, 1):
+                if s["rule"] != LINEAR and s["rule"] not in cited:
+                    raise CheckError(f"step {k} cites '{s['rule']}', which the certificate does not list")
+                if s["dir"] not in ("=>", "<="):
+                    raise CheckError(f"step {k}: direction must be '=>' or '<=', got {s['dir']!r}")
+                steps.append((s["rule"], s["dir"] == "=>", tuple(int(i) for i in s["at"]), parse_expr(s["term"])))
+            inner = Kernel(trusted_cited, env, goal.constants, goal.assumed).replay(goal.start, goal.end, steps)
+            used.update(inner.rules)
+            count += inner.steps
     except CheckError:
         raise
-    except (RewriteError, KeyError, TypeError, ValueError) as e:
+    except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckError(f"malformed certificate: {e}") from None
-    return Theorem(_KEY, lhs, rhs, env, inner.rules, inner.steps)
+    return Theorem(_KEY, lhs, rhs, env, tuple(sorted(used)), count)

@@ -1,10 +1,13 @@
-"""The search: equality saturation, then a chain of rule steps explaining what it found.
+"""The search: normalise with the one-way rules, then equality saturation, then a chain.
 
-`prove` runs the e-graph on both sides of a goal. When the sides meet (or when the cheapest
-terms of both sides agree as linear combinations, which the kernel's `linear` step checks),
-the logged firings are replayed into a proof-producing congruence closure, which explains
-the equality as a chain of single steps. The chain is a candidate: only the kernel decides.
-Imports: `egraph` (the one egglog module), `explain`, `kernel` (for `linear_form`), `syntax`.
+A goal `start = end` is first brought to normal form on both sides by rewriting with the
+`=>` rules (`rewriting`); if the kernel's normal form already agrees, that is the proof.
+Otherwise both normal forms go into the e-graph, which runs every rule in rounds. After each
+round the cheapest term of each side is extracted and normalised again; the search stops
+when the sides meet in the e-graph or in normal form. The logged firings are replayed into
+a proof-producing congruence closure (`explain`), which yields the e-graph's part of the
+chain. The chain is a candidate: only the kernel decides.
+Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `kernel`, `syntax`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from fractions import Fraction
 
 from . import syntax as S
 from .egraph import Budget, Computed, Fired, Pattern, Program, RunReport, Search
+from .errors import BudgetError
 from .explain import Closure, Instance, Step, TermBank, flatten
-from .kernel import LINEAR, linear_form
+from .kernel import LINEAR, Goal, Kernel, linear_form
+from .printing import show
+from .rewriting import Rewriter
 from .shapes import Env, Size
-
 
 
 @dataclass
@@ -104,38 +109,157 @@ def _certificate_step(st: Step, term: S.Expr) -> ChainStep:
     return ChainStep(name, st.forward == fired_forward if name != LINEAR else True, st.path, term)
 
 
-def prove(program: Program, env: Env, lhs: S.Expr, rhs: S.Expr, *, constants: frozenset[str] = frozenset(),
-          budget: Budget = Budget()) -> Outcome:
-    """Search for a chain from `lhs` to `rhs` (both elaborated); never raises on a budget."""
-    start = time.perf_counter()
-    explainer = Explainer(program, TermBank())
-    with Search(program, env, constants, explainer.bank) as search:
-        search.add("lhs", lhs)
-        search.add("rhs", rhs)
-        report = search.run(budget, goal=("lhs", "rhs"), on_round=explainer.add_round)
-        if report.stop == "equal":
-            steps = explainer.chain(lhs, rhs)
-        else:
-            steps = _meet_linear(explainer, env, lhs, search.extract("lhs"), rhs, search.extract("rhs"))
-    seconds = time.perf_counter() - start
-    if steps is None:
-        reason = {"saturated": "the rules connect no more terms (saturated)",
-                  "iterations": f"iteration limit ({budget.iterations}) reached",
-                  "nodes": f"e-graph size limit ({budget.nodes} nodes) reached",
-                  "time": f"time limit ({budget.seconds:g} s) reached",
-                  "equal": "the e-graph found the sides equal, but no explanation was rebuilt"}[report.stop]
-        return Outcome(False, report, reason=reason, seconds=seconds)
-    return Outcome(True, report, steps, seconds=seconds)
+_REASONS = {
+    "saturated": "the rules connect no more terms (saturated)",
+    "iterations": "iteration limit ({b.iterations}) reached",
+    "nodes": "e-graph size limit ({b.nodes} nodes) reached",
+    "firings": "rule-firing limit ({b.firings} in one round) reached",
+    "time": "time limit ({b.seconds:g} s) reached",
+    "equal": "the e-graph found the sides equal, but no explanation was rebuilt",
+}
+_NORMAL_FORM = RunReport("normal form", 0, 0, 0.0)
 
 
-def _meet_linear(ex: Explainer, env: Env, lhs: S.Expr, l: S.Expr, rhs: S.Expr, r: S.Expr) -> list[ChainStep] | None:
-    """Both sides' cheapest forms `l`, `r`, if they agree as linear combinations: lhs → l ≡ r ← rhs."""
-    if linear_form(l, env) != linear_form(r, env):
-        return None
-    first, last = ex.chain(lhs, l), ex.chain(r, rhs)
-    if first is None or last is None:
-        return None
-    return first + [ChainStep(LINEAR, True, (), r)] + last
+def reverse(start: S.Expr, steps: list[ChainStep]) -> list[ChainStep]:
+    """The chain from the end of `steps` back to `start` (equality is symmetric)."""
+    terms = [start] + [s.term for s in steps]
+    return [ChainStep(s.rule, not s.forward if s.rule != LINEAR else True, s.at, terms[i])
+            for i, s in reversed(list(enumerate(steps)))]
+
+
+def _linear(term: S.Expr) -> list[ChainStep]:
+    return [ChainStep(LINEAR, True, (), term)]
+
+
+class Prover:
+    """The search over one rule base: the egglog program is loaded once, on first use."""
+
+    def __init__(self, rulebase) -> None:
+        self.rulebase = rulebase
+        self.texts = rulebase.texts
+        self.oneway = [r.name for r in rulebase.rules if r.oneway and r.rhs is not None]
+        self._program: Program | None = None
+
+    @property
+    def program(self) -> Program:
+        if self._program is None:
+            self._program = program_for(self.rulebase)
+        return self._program
+
+    def _stage(self, env: Env, goal: Goal) -> tuple[Kernel, Rewriter]:
+        kernel = Kernel(self.texts, env, goal.constants, goal.assumed)
+        return kernel, Rewriter(kernel, self.oneway)
+
+    @staticmethod
+    def _normalize(rw: Rewriter, t: S.Expr) -> tuple[S.Expr, list[ChainStep]]:
+        try:
+            nf, steps = rw.normalize(t)
+        except BudgetError:
+            return t, []
+        return nf, [ChainStep(s.rule, True, s.path, s.term) for s in steps]
+
+    def prove(self, env: Env, goal: Goal, budget: Budget = Budget()) -> Outcome:
+        """A chain from `goal.start` to `goal.end` (both elaborated), or why there is none."""
+        clock = time.perf_counter()
+        kernel, rw = self._stage(env, goal)
+        s1, to_s1 = self._normalize(rw, goal.start)
+        e1, to_e1 = self._normalize(rw, goal.end)
+        back = reverse(goal.end, to_e1)
+        if linear_form(s1, env) == linear_form(e1, env):
+            steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
+            return Outcome(True, _NORMAL_FORM, steps, seconds=time.perf_counter() - clock)
+        explainer = Explainer(self.program, TermBank())
+        meet: list = []
+        with Search(self.program, env, goal.constants, explainer.bank, goal.assumed) as search:
+            search.add("lhs", s1)
+            search.add("rhs", e1)
+
+            def normal_forms_meet() -> bool:
+                l, r = search.extract("lhs"), search.extract("rhs")
+                nl, to_nl = self._normalize(rw, l)
+                nr, to_nr = self._normalize(rw, r)
+                if linear_form(nl, env) != linear_form(nr, env):
+                    return False
+                meet[:] = [l, to_nl, nl, r, to_nr]
+                return True
+
+            report = search.run(budget, goal=("lhs", "rhs"), on_round=explainer.add_round, until=normal_forms_meet)
+        middle = None
+        if report.stop == "equal" and not meet:
+            middle = explainer.chain(s1, e1)
+        elif meet:
+            l, to_nl, nl, r, to_nr = meet
+            first, last = explainer.chain(s1, l), explainer.chain(r, e1)
+            if first is not None and last is not None:
+                nr = to_nr[-1].term if to_nr else r
+                middle = first + to_nl + ([] if nl == nr else _linear(nr)) + reverse(r, to_nr) + last
+        seconds = time.perf_counter() - clock
+        if middle is None:
+            reason = _REASONS["equal" if report.stop == "equal" else report.stop].format(b=budget)
+            return Outcome(False, report, reason=reason, seconds=seconds)
+        return Outcome(True, report, to_s1 + middle + back, seconds=seconds)
+
+    def derive(self, env: Env, f: S.Expr, x: S.Expr, form: str, budget: Budget = Budget(),
+               assumed: frozenset[S.Expr] = frozenset()) -> tuple[S.Expr | None, Outcome]:
+        """Read a gradient (form "frob": `d(f) = G : d(x)`) or a Jacobian (form "mul":
+        `d(f) = J d(x)`) off the differential of `f`, every name but `x`'s constant."""
+        clock = time.perf_counter()
+        wrt = x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
+        df, dx = S.Call("d", (f,)), S.Call("d", (x,))
+        goal = Goal(df, df, frozenset(env) - {wrt}, assumed)
+        kernel, rw = self._stage(env, goal)
+        nf, to_nf = self._normalize(rw, df)
+        g = _read_off(nf, dx, form)
+        if g is not None:
+            return g, Outcome(True, _NORMAL_FORM, to_nf, seconds=time.perf_counter() - clock)
+        explainer = Explainer(self.program, TermBank())
+        found: list[S.Expr] = []
+        with Search(self.program, env, goal.constants, explainer.bank, assumed) as search:
+            search.add("lhs", nf)
+            search.look_for("lhs", dx, form)
+
+            def read() -> bool:
+                found[:] = [g for g in search.found() if not _has_differential(g)]
+                return bool(found)
+
+            report = search.run(budget, on_round=explainer.add_round, until=read)
+        seconds = time.perf_counter() - clock
+        if not found:
+            return None, Outcome(False, report, reason=_REASONS[report.stop].format(b=budget), seconds=seconds)
+        best = min(found, key=lambda g: (S.size(g), show(g)))
+        end = S.Frob(best, dx) if form == "frob" else S.Mul(best, dx)
+        steps = explainer.chain(nf, end)
+        if steps is None:
+            return None, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
+        return best, Outcome(True, report, to_nf + steps, seconds=seconds)
+
+    def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
+                 assumed: frozenset[S.Expr] = frozenset(), budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
+        """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),
+        with the chain from `e` to it."""
+        clock = time.perf_counter()
+        explainer = Explainer(self.program, TermBank())
+        with Search(self.program, env, constants, explainer.bank, assumed) as search:
+            search.add("lhs", e)
+            report = search.run(budget, on_round=explainer.add_round)
+            best = search.extract("lhs")
+        steps = explainer.chain(e, best)
+        seconds = time.perf_counter() - clock
+        if steps is None:
+            return e, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
+        return best, Outcome(True, report, steps, seconds=seconds)
+
+
+def _read_off(nf: S.Expr, dx: S.Expr, form: str) -> S.Expr | None:
+    """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in G."""
+    kind = S.Frob if form == "frob" else S.Mul
+    if isinstance(nf, kind) and nf.right == dx and not _has_differential(nf.left):
+        return nf.left
+    return None
+
+
+def _has_differential(e: S.Expr) -> bool:
+    return any(isinstance(t, S.Call) and t.fn == "d" for _, t in S.subterms(e))
 
 
 def program_for(rulebase) -> Program:
@@ -150,20 +274,3 @@ def program_for(rulebase) -> Program:
         else:
             rewrites.append((p, ruleset))
     return Program(rewrites, properties)
-
-
-def simplify(program: Program, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
-             budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
-    """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`), with
-    the chain from `e` to it."""
-    start = time.perf_counter()
-    explainer = Explainer(program, TermBank())
-    with Search(program, env, constants, explainer.bank) as search:
-        search.add("lhs", e)
-        report = search.run(budget, on_round=explainer.add_round)
-        best = search.extract("lhs")
-    steps = explainer.chain(e, best)
-    seconds = time.perf_counter() - start
-    if steps is None:
-        return e, Outcome(False, report, reason="no explanation was rebuilt", seconds=seconds)
-    return best, Outcome(True, report, steps, seconds=seconds)

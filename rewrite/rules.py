@@ -101,6 +101,8 @@ def _drawable(rule: RuleText, env: Env) -> tuple[Env, Unifier]:
             u.unify(s.cols, Size())
         elif c == "vector":
             u.unify(s.cols, Size())
+        elif c == "row":
+            u.unify(s.rows, Size())
     infos = {}
     for name, info in env.items():
         props = frozenset(c for v, c in rule.conditions if v == name and c in S.PROPERTIES)

@@ -24,8 +24,9 @@ from .errors import ParseError, RewriteError
 from .parse import parse_expr
 from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo, _Inference
 
-# shape conditions, the declarable properties, and `zero` (a zero matrix or the number 0)
-CONDITIONS = ("square", "scalar", "vector", "zero") + S.PROPERTIES
+# shape conditions, the declarable properties, `zero` (equal to 0 by the kernel's normal
+# form), and whether a term contains a differential (which only steers the search)
+CONDITIONS = ("square", "scalar", "nonscalar", "vector", "row", "zero", "differential", "nondifferential") + S.PROPERTIES
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
 _COND = re.compile(r"^\s*([A-Za-z])\s+([a-z]+)\s*$")

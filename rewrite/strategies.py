@@ -2,19 +2,22 @@
 
 `exprs()` draws any tree the parser can produce (every node type, names from a small
 pool that includes Greek and subscripted ones, exact numbers), with bounded depth.
-Nothing here promises shapes that fit; well-shaped strategies can be added beside these,
-built from the same pieces. Hypothesis is a test-only dependency, imported at the top:
-import this module only from tests.
-Imports: `syntax`, hypothesis.
+Nothing in `exprs()` promises shapes that fit; `well_shaped(env)` draws trees that do
+shape-check under given declarations (for tests that evaluate, prove or rewrite them).
+Hypothesis is a test-only dependency, imported at the top: import this module only from
+tests.
+Imports: `syntax`, `shapes`, hypothesis.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
 
 from hypothesis import strategies as st
 
 from . import syntax as S
+from .shapes import ONE, Env, Shape, Size
 
 NAMES = ("A", "B", "X", "x", "y", "s", "f", "W₁", "x₂", "Σ", "λ", "dx", "x_hat", "T", "v2")
 DIM_NAMES = ("m", "n", "k", "p")
@@ -100,3 +103,92 @@ def decls() -> st.SearchStrategy[S.Decl]:
 def statements(sides: st.SearchStrategy[S.Expr] | None = None) -> st.SearchStrategy[S.Statement]:
     sides = sides or exprs()
     return st.builds(S.Statement, st.sampled_from(("claim", "refute")), names(), sides, sides)
+
+
+# ---------------------------------------------------------------------------
+# Well-shaped expressions
+
+SQUARE_TO_SCALAR = ("tr", "det")
+ANY_TO_SCALAR = ("norm2", "sum")
+SMOOTH = ("exp", "sigmoid", "tanh")  # elementwise and defined everywhere
+
+
+def well_shaped(env: Env, shape: Shape | None = None, max_depth: int = 3) -> st.SearchStrategy[S.Expr]:
+    """Trees that shape-check under `env` to `shape` (default: the shape of a declaration).
+
+    Inner sizes of products are drawn from the sizes the declarations use (and 1), so
+    products, outer products and scalings all occur. Leaves are declared names (possibly
+    transposed, inverted when declared invertible), numbers for scalars, `I(n)` for square
+    shapes, and `ones` where nothing declared fits. Every size is explicit, so the trees
+    print and parse back unchanged. `kron`, `vec`, `diag` and derivatives are not drawn.
+    Values are safe to evaluate: no logarithms or square roots, division only by numbers,
+    inverses only of names declared invertible.
+    """
+    sizes = sorted({ONE} | {s for info in env.values() for s in (info.shape.rows, info.shape.cols)})
+    memo: dict[tuple[Shape, int], st.SearchStrategy[S.Expr]] = {}
+
+    def of(s: Shape, depth: int) -> st.SearchStrategy[S.Expr]:
+        """One strategy per (shape, depth), made once: building strategies is what costs."""
+        if (s, depth) not in memo:
+            memo[s, depth] = _shaped(env, sizes, s, depth, of)
+        return memo[s, depth]
+
+    targets = [shape] if shape is not None else sorted({i.shape for i in env.values()}, key=str)
+    return st.sampled_from(targets).flatmap(lambda s: of(s, max_depth))
+
+
+def _leaves(env: Env, shape: Shape) -> list[S.Expr]:
+    out: list[S.Expr] = []
+    for name, info in env.items():
+        if info.shape == shape:
+            out.append(S.Var(name))
+            if "invertible" in info.props:
+                out.append(S.Inverse(S.Var(name)))
+        if info.shape == shape.transposed() and not info.shape.is_scalar:
+            out.append(S.Transpose(S.Var(name)))
+    if shape.is_scalar:
+        out += [S.Num(Fraction(k)) for k in (1, 2, 3)] + [S.Num(Fraction(1, 2))]
+    elif shape.is_square:
+        out.append(S.Identity(shape.rows.to_dim()))
+    if not out:
+        out.append(S.Ones(shape.rows.to_dim(), None if shape.cols.is_one else shape.cols.to_dim()))
+    return out
+
+
+def _shaped(env: Env, sizes: list[Size], shape: Shape, depth: int,
+            of: Callable[[Shape, int], st.SearchStrategy[S.Expr]]) -> st.SearchStrategy[S.Expr]:
+    leaves = st.sampled_from(_leaves(env, shape))
+    if depth == 0:
+        return leaves
+
+    def sub(s: Shape) -> st.SearchStrategy[S.Expr]:
+        return st.deferred(lambda: of(s, depth - 1))
+
+    same, scalar = sub(shape), sub(Shape(ONE, ONE))
+    products = [st.builds(S.Mul, sub(Shape(shape.rows, k)), sub(Shape(k, shape.cols))) for k in sizes]
+    forms = [
+        st.builds(S.Add, same, same),
+        st.builds(S.Sub, same, same),
+        st.builds(S.Neg, same),
+        st.builds(S.Mul, scalar, same),
+        st.one_of(products),
+        st.builds(S.Transpose, sub(shape.transposed())),
+        st.builds(S.Hadamard, same, same),
+        st.builds(S.Div, same, st.sampled_from([S.Num(Fraction(2)), S.Num(Fraction(3))])),
+        st.builds(_apply, st.sampled_from(SMOOTH), same),
+    ]
+    if shape.is_square and not shape.is_scalar:
+        forms.append(st.builds(S.Power, same, st.just(Fraction(2))))
+    if shape.is_scalar:
+        squares = [Shape(k, k) for k in sizes if not k.is_one] or [shape]
+        shapes = [Shape(r, c) for r in sizes for c in sizes]
+        forms += [
+            st.one_of([st.builds(S.Frob, sub(s), sub(s)) for s in shapes]),
+            st.one_of([st.builds(_apply, st.sampled_from(SQUARE_TO_SCALAR), sub(s)) for s in squares]),
+            st.one_of([st.builds(_apply, st.sampled_from(ANY_TO_SCALAR), sub(s)) for s in shapes]),
+        ]
+    return st.one_of(leaves, st.one_of(forms))
+
+
+def _apply(fn: str, e: S.Expr) -> S.Expr:
+    return S.Call(fn, (e,))

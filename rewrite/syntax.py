@@ -84,6 +84,13 @@ class Expr:
         out = tuple((f, getattr(self, f)) for f in payload)
         return out + (("args", len(getattr(self, "args"))),) if spliced else out
 
+    def _repr_latex_(self) -> str:
+        """Notebooks show an expression typeset. (`printing` imports this module, so it is
+        imported here, when a notebook first asks.)"""
+        from .printing import show
+
+        return f"${show(self, 'latex')}$"
+
 
 @lru_cache(maxsize=None)
 def layout(cls: type) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
@@ -383,3 +390,25 @@ def free_names(e: Expr) -> frozenset[str]:
 
 def size(e: Expr) -> int:
     return sum(1 for _ in subterms(e))
+
+
+def _cached_hash(self: Expr) -> int:
+    """Structural hash, computed once: trees are hashed often (interning, caches) and
+    never change."""
+    try:
+        return self.__dict__["_hash"]
+    except KeyError:
+        h = hash((type(self).__name__, self.payload(), self.children()))
+        object.__setattr__(self, "_hash", h)
+        return h
+
+
+def _state_without_hash(self: Expr) -> dict:
+    """Pickled trees leave the cached hash behind: string hashes differ between processes."""
+    return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
+
+for _cls in (Var, Num, Identity, Ones, Zeros, Neg, Transpose, Inverse, Power, Add, Sub, Mul, Hadamard,
+             HadamardDiv, Kron, Div, Frob, Call):
+    _cls.__hash__ = _cached_hash  # type: ignore[method-assign]
+    _cls.__getstate__ = _state_without_hash  # type: ignore[attr-defined]

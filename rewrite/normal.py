@@ -1,0 +1,205 @@
+"""The kernel's normal form: what the built-in `linear` step may take for granted.
+
+Two terms with the same normal form are equal for all values. The normal form is a sum
+of monomials with rational coefficients; a monomial is a multiset of 1×1 factors times a
+word (a product of matrix factors, in order). Building it uses only the ring laws and a
+few laws no one disputes:
+
+- sums are associative and commutative; numerals add and multiply; `0` vanishes;
+- products are associative and distribute over sums; 1×1 factors commute with
+  everything (a product with a 1×1 operand is scaling); `I` is neutral in a product;
+- `ᵀ` is linear, reverses words and undoes itself, and a 1×1 value is its own transpose;
+- `tr`, `sum`, `vec`, `diag`, `d`, and the first argument of `grad`/`jac`/`hess` are
+  linear; `:`, `⊙` and `⊗` are bilinear, `:` is `tr(Aᵀ B)`, `⊙` is associative and
+  commutative; `tr` is invariant under rotating its word, and under transposing it;
+- a 1×1 block inside a word (a row times a column) is a scalar and may leave the word.
+
+Everything else (inverses, determinants, elementwise functions, …) is an opaque factor
+whose arguments are normalised in turn. The kernel imports this module; it must stay as
+small and plain as the kernel: standard library, `syntax` and `shapes` only.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Union
+
+from . import syntax as S
+from .shapes import Env, Shape, Size, infer
+
+# A factor: (key, shape). The key is a hashable tuple; two factors are the same value
+# exactly when their keys are equal. A monomial: (sorted scalar factor keys, word of
+# factors). A polynomial: {monomial: coefficient}.
+Factor = tuple[tuple, Shape]
+Mono = tuple[tuple, tuple[Factor, ...]]
+Poly = dict[Mono, Fraction]
+
+_UNIT: Mono = ((), ())
+_LINEAR = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")
+
+
+def normal_form(e: S.Expr, env: Env) -> frozenset:
+    """The normal form of `e`, as a frozen set of (monomial, coefficient) pairs."""
+    return frozenset(Normaliser(env).poly(e).items())
+
+
+class Normaliser:
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self._shapes: dict[S.Expr, Shape] = {}
+
+    def shape(self, e: S.Expr) -> Shape:
+        s = self._shapes.get(e)
+        if s is None:
+            s = self._shapes[e] = infer(e, self.env)
+        return s
+
+    # -- polynomials -----------------------------------------------------------------
+    def poly(self, e: S.Expr) -> Poly:
+        if isinstance(e, S.Num):
+            return {_UNIT: e.value} if e.value else {}
+        if isinstance(e, S.Zeros):
+            return {}
+        if isinstance(e, S.Add):
+            return _add(self.poly(e.left), self.poly(e.right), 1)
+        if isinstance(e, S.Sub):
+            return _add(self.poly(e.left), self.poly(e.right), -1)
+        if isinstance(e, S.Neg):
+            return {m: -c for m, c in self.poly(e.arg).items()}
+        if isinstance(e, S.Div) and isinstance(e.right, S.Num) and e.right.value:
+            return {m: c / e.right.value for m, c in self.poly(e.left).items()}
+        if isinstance(e, S.Mul):
+            return self._product(self.poly(e.left), self.poly(e.right))
+        if isinstance(e, S.Transpose):
+            return {_transpose(m): c for m, c in self.poly(e.arg).items()}
+        if isinstance(e, (S.Frob, S.Hadamard, S.Kron)):
+            return self._bilinear(e)
+        if isinstance(e, S.Call) and e.fn in _LINEAR:
+            return self._linear(e)
+        if isinstance(e, S.Identity):
+            return {((), ((("I", Size.from_dim(e.size) if e.size else None), self.shape(e)),)): Fraction(1)}
+        return self._opaque(e)
+
+    def _product(self, a: Poly, b: Poly) -> Poly:
+        out: Poly = {}
+        for (sa, wa), ca in a.items():
+            for (sb, wb), cb in b.items():
+                m = self._mono(sa + sb, wa + wb)
+                out[m] = out.get(m, 0) + ca * cb
+        return {m: c for m, c in out.items() if c}
+
+    def _mono(self, scalars: tuple, word: tuple[Factor, ...]) -> Mono:
+        """A monomial made canonical: identities dropped, 1×1 blocks moved to the scalars."""
+        word = tuple(f for f in word if f[0][0] != "I") or word[:1]
+        blocks: list[list[Factor]] = [[]]
+        for f in word:
+            blocks[-1].append(f)
+            if f[1].cols.is_one:
+                blocks.append([])
+        keep: list[Factor] = []
+        extra: list[tuple] = []
+        for block in blocks:
+            if block and block[0][1].rows.is_one and block[-1][1].cols.is_one and _is_product(block):
+                extra.append(_scalar_word(tuple(block)))
+            else:
+                keep.extend(block)
+        return tuple(sorted(scalars + tuple(extra), key=repr)), tuple(keep)
+
+    def _bilinear(self, e: S.Frob | S.Hadamard | S.Kron) -> Poly:
+        out: Poly = {}
+        for (sa, wa), ca in self.poly(e.left).items():
+            for (sb, wb), cb in self.poly(e.right).items():
+                if not wa or not wb:  # a 1×1 operand: all three are then plain scaling
+                    m = self._mono(sa + sb, wa + wb)
+                elif isinstance(e, S.Frob):  # A : B = tr(Aᵀ B)
+                    m = _trace(self._mono(sa + sb, _transpose(((), wa))[1] + wb))
+                elif isinstance(e, S.Kron):
+                    m = self._mono(sa + sb, ((("Kron", (wa, wb)), self.shape(e)),))
+                else:  # ⊙ is associative and commutative: a flat multiset of operands
+                    operands = _hadamard_operands(wa) + _hadamard_operands(wb)
+                    m = self._mono(sa + sb, ((("Hadamard", tuple(sorted(operands, key=repr))), self.shape(e)),))
+                out[m] = out.get(m, 0) + ca * cb
+        return {m: c for m, c in out.items() if c}
+
+    def _linear(self, e: S.Call) -> Poly:
+        first, *rest = e.args
+        extra = tuple(self._canon(r) for r in rest)
+        out: Poly = {}
+        for (s, w), c in self.poly(first).items():
+            if e.fn == "tr":
+                m = _trace((s, w))
+            elif e.fn in ("d", "grad", "jac", "hess") or w:
+                key = (e.fn, (s, w) if e.fn in ("d", "grad", "jac", "hess") else w, extra)
+                factor = (key, self.shape(e))
+                m = self._mono(() if e.fn in ("d", "grad", "jac", "hess") else s,
+                               () if factor[1].is_scalar else (factor,))
+                if factor[1].is_scalar:
+                    m = self._mono(m[0] + (key,), ())
+            else:  # sum, vec or diag of a scalar is that scalar
+                m = self._mono(s, w)
+            out[m] = out.get(m, 0) + c
+        return {m: c for m, c in out.items() if c}
+
+    def _opaque(self, e: S.Expr) -> Poly:
+        key = (type(e).__name__, e.payload(), tuple(self._canon(k) for k in e.children()))
+        if isinstance(e, S.Var) or not e.children():
+            key = (type(e).__name__, _sizes(e.payload()))
+        s = self.shape(e)
+        return {self._mono((key,), ()) if s.is_scalar else ((), ((key, s),)): Fraction(1)}
+
+    def _canon(self, e: S.Expr) -> tuple:
+        """An argument of an opaque factor; a zero keeps its shape."""
+        p = self.poly(e)
+        return ("poly", frozenset(p.items())) if p else ("zero", str(self.shape(e)))
+
+
+def _add(a: Poly, b: Poly, sign: int) -> Poly:
+    out = dict(a)
+    for m, c in b.items():
+        out[m] = out.get(m, 0) + sign * c
+    return {m: c for m, c in out.items() if c}
+
+
+def _sizes(payload: tuple) -> tuple:
+    return tuple((k, Size.from_dim(v) if isinstance(v, S.Dim) else v) for k, v in payload)
+
+
+def _is_product(word: list[Factor]) -> bool:
+    return all(a[1].cols == b[1].rows for a, b in zip(word, word[1:]))
+
+
+def _hadamard_operands(word: tuple[Factor, ...]) -> tuple:
+    if len(word) == 1 and word[0][0][0] == "Hadamard":
+        return word[0][0][1]
+    return (word,)
+
+
+def _tp(f: Factor) -> Factor:
+    key, s = f
+    if key[0] == "I":
+        return f
+    return (key[1] if key[0] == "T" else ("T", key)), s.transposed()
+
+
+def _transpose(m: Mono) -> Mono:
+    scalars, word = m
+    return scalars, tuple(_tp(f) for f in reversed(word))
+
+
+def _scalar_word(word: tuple[Factor, ...]) -> tuple:
+    """A 1×1 product as a scalar factor: it is its own trace, so it is keyed as one."""
+    return ("tr", _cyclic(word))
+
+
+def _trace(m: Mono) -> Mono:
+    scalars, word = m
+    if not word:
+        return m
+    return tuple(sorted(scalars + (("tr", _cyclic(word)),), key=repr)), ()
+
+
+def _cyclic(word: tuple[Factor, ...]) -> tuple:
+    """A trace's word up to rotation and transposition (both leave the trace unchanged)."""
+    t = tuple(_tp(f) for f in reversed(word))
+    keys = [tuple(f[0] for f in w[i:] + w[:i]) for w in (word, t) for i in range(len(w))]
+    return min(keys, key=repr)

@@ -1,0 +1,136 @@
+"""The first stage of every search: the one-way rules (`=>`) applied to a normal form.
+
+The `=>` rules of the rule base point one way on purpose — differentials pushed inward,
+transposes and inverses pushed to the leaves, products distributed over sums, the trace
+trick moving every factor off `d(X)` — so applying them innermost-first until none applies
+is a terminating, deterministic normaliser. It turns most gradient claims into
+`Σ Gᵢ : d(X)` against `G : d(X)` at once, which the kernel's normal form then compares;
+the e-graph only has to find what rewriting one way cannot.
+
+Every rewrite is a rule instance the kernel itself matched and checked (this module asks
+the kernel), so the steps it records are certificate steps. Imports: `kernel`, `syntax`,
+`shapes` — no egglog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import syntax as S
+from .errors import BudgetError
+from .kernel import Kernel, _Rule
+from .shapes import Size, Unifier
+
+MAX_STEPS = 2000
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One step: `rule` applied left to right at `path`, giving `term` (the whole term)."""
+
+    rule: str
+    path: S.Path
+    term: S.Expr
+
+
+class Rewriter:
+    """Innermost rewriting with a kernel's one-way rules."""
+
+    def __init__(self, kernel: Kernel, names: list[str]) -> None:
+        self.kernel = kernel
+        self._by_head: dict[tuple, list[_Rule]] = {}
+        for name in names:
+            r = kernel.rule(name)
+            self._by_head.setdefault(_head(r.sides[0]), []).append(r)
+        self._memo: dict[S.Expr, tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
+
+    def normalize(self, t: S.Expr) -> tuple[S.Expr, list[Rewrite]]:
+        """The normal form of `t` and the steps to it; `BudgetError` past `MAX_STEPS`."""
+        self._count = 0
+        nf, local = self._norm(t)
+        steps, current = [], t
+        for rule, path, sub in local:
+            current = S.replace_at(current, path, sub)
+            steps.append(Rewrite(rule, path, current))
+        return nf, steps
+
+    def _norm(self, t: S.Expr) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
+        """Normal form and steps relative to `t` (paths from its root)."""
+        done = self._memo.get(t)
+        if done is not None:
+            return done
+        original = t
+        events: list[tuple[str, S.Path, S.Expr]] = []
+        while True:
+            kids = t.children()
+            if kids:
+                new = []
+                for i, k in enumerate(kids):
+                    nk, sub = self._norm(k)
+                    events.extend((r, (i,) + p, s) for r, p, s in sub)
+                    new.append(nk)
+                if any(a is not b for a, b in zip(new, kids)):
+                    t = t.with_children(tuple(new))
+            out = self._root(t)
+            if out is None:
+                break
+            self._count += 1
+            if self._count > MAX_STEPS:
+                raise BudgetError(f"rewriting did not terminate within {MAX_STEPS} steps "
+                                  f"(last rule: {out[0]})")
+            events.append((out[0], (), out[1]))
+            t = out[1]
+        self._memo[t] = (t, [])
+        self._memo[original] = (t, events)
+        return t, events
+
+    def _root(self, t: S.Expr) -> tuple[str, S.Expr] | None:
+        """The first rule (in file order) that rewrites `t` at its root, and the result."""
+        for r in self._by_head.get(_head(t), ()):
+            m = self.kernel.instance(_Rule(r.text, r.sides[:1], r.env), (t,))
+            if m is None:
+                continue
+            sub, sizes = m
+            if not all(self.kernel.holds(c, sub[v]) for v, c in r.text.conditions):
+                continue
+            result = _fill(r.sides[1], sub, sizes)
+            if result is not None and self.kernel.shape(result) == self.kernel.shape(t):
+                return r.text.name, result
+        return None
+
+
+def _head(e: S.Expr) -> tuple:
+    if isinstance(e, S.Call):
+        return ("Call", e.fn)
+    return (type(e).__name__,)
+
+
+def _fill(e: S.Expr, sub: dict[str, S.Expr], sizes: Unifier) -> S.Expr | None:
+    """A rule side instantiated: pattern variables by `sub`, `?` sizes by `sizes`; None if
+    a size stays unknown."""
+    if isinstance(e, S.Var):
+        return sub.get(e.name)
+
+    def dim(d: S.Dim | None) -> S.Dim | None:
+        if d is None:
+            return None
+        size = sizes.resolve(Size.from_dim(d))
+        if size.variables:
+            raise LookupError
+        return size.to_dim()
+
+    try:
+        if isinstance(e, S.Identity):
+            return S.Identity(dim(e.size))
+        if isinstance(e, (S.Ones, S.Zeros)):
+            cols = dim(e.cols)
+            return type(e)(dim(e.rows), None if cols is None or Size.from_dim(cols).is_one else cols)  # type: ignore[arg-type]
+    except LookupError:
+        return None
+    kids = e.children()
+    if not kids:
+        return e
+    filled = [_fill(k, sub, sizes) for k in kids]
+    if any(k is None for k in filled):
+        return None
+    return e.with_children(tuple(filled))  # type: ignore[arg-type]

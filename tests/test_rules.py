@@ -1,0 +1,128 @@
+"""The rule base loads, every rule in it is checked, and a wrong rule refuses to load with
+a message that says where it is and why it is wrong."""
+
+from pathlib import Path
+
+import pytest
+
+from rewrite import rules
+from rewrite.errors import ParseError, RuleError
+from rewrite.ruletext import read_rules, rule_from_text
+
+RULES = Path(rules.rules_dir())
+FILES = sorted(RULES.glob("*.rules"))
+SHIPPED = [(f, r) for f in FILES for r in read_rules(f.read_text(encoding="utf-8"), file=str(f))]
+
+
+def test_the_shipped_rule_base_loads():
+    base = rules.load()
+    assert len(FILES) >= 10
+    assert [r.name for r in base.rules] == [r.name for _, r in SHIPPED]
+    assert set(base.rulesets) == {f.stem for f in FILES}
+    assert len(base.digest) == 64
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
+def test_each_rule_file_loads_on_its_own(path, tmp_path):
+    (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    base = rules.load(str(tmp_path))
+    assert base.rulesets == (path.stem,) * len(base.rules) and base.rules
+
+
+@pytest.mark.parametrize("rule", [r for _, r in SHIPPED], ids=[f"{f.stem}::{r.name}" for f, r in SHIPPED])
+def test_each_rule_shape_checks_passes_its_numeric_check_and_rereads_from_its_text(rule):
+    rules.validate(rule, seed=1)  # load() checked seed 0; other draws must agree too
+    again = rule_from_text(rule.text)  # the kernel reads rules from their text alone
+    assert (again.lhs, again.rhs, again.oneway, again.prop, again.conditions) == \
+        (rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions)
+
+
+# ---------------------------------------------------------------------------
+# Rules that must not load
+
+GOOD = "tr-cyclic : tr(A B) = tr(B A)\n"
+
+
+def write_rules(folder: Path, name: str, line: str, line_no: int = 3) -> Path:
+    """A rule file whose `line_no`-th line is `line`, after comments and blank lines."""
+    filler = ["# planted by a test", ""] + ["# filler"] * (line_no - 3)
+    path = folder / name
+    path.write_text("\n".join(filler + [line, GOOD]), encoding="utf-8")
+    return path
+
+
+WRONG = [
+    "tr-swap : tr(A B C) = tr(B A C)",
+    "tp-mul-wrong : (A B)ᵀ = Aᵀ Bᵀ",
+    "d-inv-wrong : d(A⁻¹) => A⁻¹ d(A) A⁻¹  if A invertible",
+    "d-mul-wrong : d(A B) => d(A) B + d(B) A",
+    "d-det-wrong : d(det(A)) => det(A) tr(d(A))  if A invertible",
+    "d-norm2-wrong : d(norm2(A)) => A : d(A)",
+]
+
+
+@pytest.mark.parametrize("line", WRONG, ids=[w.split()[0] for w in WRONG])
+def test_a_false_rule_refuses_to_load_naming_file_line_rule_and_counterexample(line, tmp_path):
+    (tmp_path / "trace.rules").write_text((RULES / "trace.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    planted = write_rules(tmp_path, "planted.rules", line, line_no=4)
+    with pytest.raises(RuleError) as caught:
+        rules.load(str(tmp_path))
+    message = str(caught.value)
+    name = line.split()[0]
+    assert message.startswith(f"{planted}:4:")
+    assert f"rule '{name}' is false" in message
+    assert "seed" in message and "largest relative difference" in message
+
+
+@pytest.mark.parametrize("line", ["scalar-vector : s = ones(2)", "sizes : I(2) = I(3)", "kron-ones : x ⊗ ones(2) = x  if x vector"])
+def test_a_rule_whose_sides_have_different_shapes_refuses_to_load(line, tmp_path):
+    planted = write_rules(tmp_path, "shapes.rules", line)
+    with pytest.raises(RuleError, match=r"does not shape-check: the sides have different shapes") as caught:
+        rules.load(str(tmp_path))
+    assert str(caught.value).startswith(f"{planted}:3:")
+
+
+def test_a_rule_name_defined_twice_refuses_to_load(tmp_path):
+    write_rules(tmp_path, "a.rules", "tp-tp : (Aᵀ)ᵀ => A")
+    second = write_rules(tmp_path, "b.rules", "tp-tp : (Aᵀ)ᵀ = A")
+    with pytest.raises(RuleError, match=r"rule 'tp-tp' is defined twice \(also in a.rules\)") as caught:
+        rules.load(str(tmp_path))
+    assert str(caught.value).startswith(str(second))
+    write_rules(tmp_path, "b.rules", "tr-cyclic : tr(A B) = tr(B A)")
+    with pytest.raises(RuleError, match="'tr-cyclic' is defined twice"):
+        rules.load(str(tmp_path))
+
+
+BAD_SYNTAX = [
+    ("no colon here", "expected a rule"),
+    ("x : A + = B", "expected an expression after '+'"),
+    ("x : A = B = C", "exactly one '=' or '=>'"),
+    ("x : A = B  if A lovely", "expected a condition"),
+    ("x : A = B  if A invertible if B invertible", "at most one 'if'"),
+    ("x : A is happy", "unknown property 'happy'"),
+    ("x : AB = BA", "single letters"),
+    ("x : A = B  if C invertible", "names 'C', which the rule does not use"),
+    ("x : tr(A, B) = A", "tr takes 1 argument"),
+]
+
+
+@pytest.mark.parametrize("line, words", BAD_SYNTAX, ids=[b[0] for b in BAD_SYNTAX])
+def test_syntax_errors_in_rule_files_name_file_and_line(line, words, tmp_path):
+    planted = write_rules(tmp_path, "bad.rules", line, line_no=5)
+    with pytest.raises((ParseError, RuleError)) as caught:
+        rules.load(str(tmp_path))
+    assert str(caught.value).startswith(f"{planted}:5:")
+    assert words in str(caught.value)
+
+
+def test_an_empty_rules_directory_refuses(tmp_path):
+    with pytest.raises(RuleError, match="no rule files"):
+        rules.load(str(tmp_path))
+
+
+def test_an_unchecked_load_takes_a_wrong_rule_the_checked_one_refuses(tmp_path):
+    """`check=False` exists for tools that inspect rule files; it must not be the default."""
+    write_rules(tmp_path, "planted.rules", WRONG[0])
+    assert "tr-swap" in rules.load(str(tmp_path), check=False).texts
+    with pytest.raises(RuleError):
+        rules.load(str(tmp_path))
