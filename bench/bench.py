@@ -319,37 +319,45 @@ def quantile(xs: list[float], q: float) -> float:
     return s[max(0, math.ceil(q * len(s)) - 1)]
 
 
-def kernel_ratio(ms: list[Measure]) -> str:
-    """Median (and worst) of search time / kernel time over the kernel-checked proofs."""
-    r = [m.seconds["search"] / m.seconds["kernel"] for m in ms if m.outcome == "proved" and m.seconds.get("kernel")]
-    if not r:
-        return "kernel vs search: no kernel-checked proofs"
-    ok = "meets" if statistics.median(r) >= TARGET_KERNEL_RATIO else "misses"
-    return (f"kernel vs search: the kernel replays {statistics.median(r):.1f}× faster than the search "
-            f"(median of search/kernel over {len(r)} proofs; worst {min(r):.1f}×) — {ok} the ≥{TARGET_KERNEL_RATIO}× target")
+def kernel_ratio(measured: list[Measure]) -> list[str]:
+    """Median (and worst) of search time / kernel time over the kernel-checked proofs, and
+    over those whose search ran the e-graph: where rewriting to normal form alone found
+    the proof, the search does about the kernel's work, and the ratio says little."""
+    proved = [m for m in measured if m.outcome == "proved" and m.seconds.get("kernel") and m.seconds.get("search")]
+    searched = [m for m in proved if any(r.iterations for r in m.searches)]
+    lines = []
+    for label, subset in (("", proved), (", e-graph searches", searched)):
+        r = [m.seconds["search"] / m.seconds["kernel"] for m in subset]
+        if r:
+            ok = "meets" if statistics.median(r) >= TARGET_KERNEL_RATIO else "misses"
+            lines.append(f"kernel vs search{label}: the kernel replays {statistics.median(r):.1f}× faster than the "
+                         f"search (median of search/kernel over {len(r)} proofs; worst {min(r):.1f}×) — {ok} the "
+                         f"≥{TARGET_KERNEL_RATIO}× target")
+    return lines or ["kernel vs search: no kernel-checked proofs"]
 
 
-def time_summary(ms: list[Measure], label: str) -> str:
-    t = [m.total for m in ms]
+def time_summary(measured: list[Measure], label: str) -> str:
+    """Median, p90 and max of the statements' total times, and how many were over 2 s."""
+    t = [m.total for m in measured]
     if not t:
         return f"{label}: none"
-    worst = max(ms, key=lambda m: m.total)
+    worst = max(measured, key=lambda m: m.total)
     over = sum(x > TARGET_MAX_S for x in t)
     return (f"{label} ({len(t)}): median {statistics.median(t) * 1e3:.1f} ms, p90 {quantile(t, 0.9) * 1e3:.1f} ms, "
             f"max {worst.total * 1e3:.0f} ms ({worst.name}); {over} over {TARGET_MAX_S:g} s")
 
 
-def section_summary(ms: list[Measure]) -> list[str]:
-    proved = [m for m in ms if m.outcome == "proved"]
-    median_ms = statistics.median(m.total for m in ms) * 1e3 if ms else math.nan
+def section_summary(measured: list[Measure]) -> list[str]:
+    """The summary lines of a section, against the targets of issues 3 and 4."""
+    proved = [m for m in measured if m.outcome == "proved"]
+    median_ms = statistics.median(m.total for m in measured) * 1e3 if measured else math.nan
     verdict = "meets" if median_ms <= TARGET_MEDIAN_MS else "misses"
     return [
-        time_summary(ms, "all statements"),
+        time_summary(measured, "all statements"),
         time_summary(proved, "proved statements"),
         f"target median ≤ {TARGET_MEDIAN_MS} ms (all statements): {verdict}; "
-        f"passed {sum(m.passed for m in ms)} of {len(ms)}",
-        kernel_ratio(ms),
-    ]
+        f"passed {sum(m.passed for m in measured)} of {len(measured)}",
+    ] + kernel_ratio(measured)
 
 
 def growth(points: list[tuple[int, float]]) -> list[str]:
@@ -377,10 +385,11 @@ def growth(points: list[tuple[int, float]]) -> list[str]:
 # Tables
 
 
-def ms(seconds: dict[str, float], stage: str) -> str:
-    if stage not in seconds:
+def millis(seconds: float | None) -> str:
+    """Milliseconds to three significant figures or so; `–` for a stage that did not run."""
+    if seconds is None:
         return "–"
-    v = seconds[stage] * 1e3
+    v = seconds * 1e3
     return f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
@@ -392,10 +401,11 @@ def cells(m: Measure) -> list[str]:
     up, the e-graph size is the largest, and each search's stop reason is listed."""
     r = m.searches
     outcome = m.outcome if m.passed else f"{m.outcome} ✗"
-    return [outcome, ms({"t": m.total}, "t"), ms(m.seconds, "numeric"), ms(m.seconds, "search"),
+    stage = m.seconds.get
+    return [outcome, millis(m.total), millis(stage("numeric")), millis(stage("search")),
             str(sum(x.iterations for x in r)) if r else "–", str(max(x.nodes for x in r)) if r else "–",
             ",".join(x.stop for x in r) or "–", str(m.steps) if m.steps is not None else "–",
-            ms(m.seconds, "certificate"), ms(m.seconds, "kernel")]
+            millis(stage("certificate")), millis(stage("kernel"))]
 
 
 def render(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
@@ -428,9 +438,9 @@ class Printer:
         self.lines(lines)
 
 
-def notes(ms: list[Measure]) -> list[str]:
+def notes(measured: list[Measure]) -> list[str]:
     """Why each failing statement failed."""
-    return [f"{m.name}: {m.outcome}: {m.note}" for m in ms if not m.passed and m.note]
+    return [f"{m.name}: {m.outcome}: {m.note}" for m in measured if not m.passed and m.note]
 
 
 # ---------------------------------------------------------------------------
@@ -459,7 +469,7 @@ def bench_family(bench: Bench, printer: Printer, family: Family, ks: range, time
         table.append([str(k)] + cells(m) + [step, f"{m.rss_mb:.0f}", f"{m.rss_growth_mb:.1f}"])
     measured = [m for _, m in rows]
     points = [(k, m.total) for k, m in rows if m.passed]
-    lines = [family.example(), stop] + growth(points) + [kernel_ratio(measured)]
+    lines = [family.example(), stop] + growth(points) + kernel_ratio(measured)
     printer.section(f"family {family.name}", ["k"] + COLUMNS + ["×prev", "peak MB", "+MB"], table, lines)
     return measured
 

@@ -322,14 +322,13 @@ def _answer(r: Result, statement: str) -> Proof | Unknown:
 
 @lru_cache(maxsize=1)
 def _shared() -> Checker:
-    checker = Checker()
-    checker.program  # built now, so that every view made by `_checker` shares it
-    return checker
+    return Checker()
 
 
 def _checker(seed: int, timeout: float) -> Checker:
     """The shared checker under other settings: a shallow copy shares the rule base and the
-    egglog program (whose first search is the slow one) and changes nothing shared."""
+    prover (whose egglog program is built on first use, and whose first search is the slow
+    one) and changes nothing that is shared."""
     view = copy.copy(_shared())
     view.settings = Settings(seed=seed, budget=Budget(seconds=timeout))
     return view

@@ -184,6 +184,63 @@ class Checker:
         result.steps = theorem.steps
         result.certificate = cert
 
+    def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
+        """The gradient (`kind` "grad"), Jacobian ("jac") or Hessian ("hess") of `f` with
+        respect to `x`, in a simple form, certified: the result carries the kernel-checked
+        certificate of `kind(f, x) = G`."""
+        start = time.perf_counter()
+        result = Result("<expression>", kind, "claim", "error")
+        found: S.Expr | None = None
+        try:
+            f, _ = elaborate(f, env)
+            goals = kernel.goals_of(S.Call(kind, (f, x)), x, env, x)
+            if goals is None:
+                raise RewriteError(f"cannot differentiate {show(f)}")
+            # the derivative of det(M) is written with M⁻¹: assume what the answer will state
+            assumed = goals[0].assumed | {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"}
+            budget = self.settings.budget
+            gradient, chains = None, []
+            target, form = f, ("mul" if kind == "jac" else "frob")
+            if kind == "hess":
+                gradient, outcome = self.prover.derive(env, f, x, "frob", budget, assumed)
+                if gradient is None:
+                    raise _NotFound(outcome.reason)
+                chains.append(outcome.steps)
+                target, form = gradient, "mul"
+            found, outcome = self.prover.derive(env, target, x, form, budget, assumed)
+            if found is None:
+                raise _NotFound(outcome.reason)
+            found, steps = self._present(env, found, outcome.steps, form, x, goals[0])
+            chains.append(steps)
+            stmt = S.Statement("claim", kind, S.Call(kind, (f, x)), found)
+            self._certify(stmt, _declarations(env), kernel.goals_of(stmt.lhs, found, env, gradient) or [],
+                          chains, result, gradient)
+            if result.outcome == "proved":
+                verdict = numeric.compare(stmt.lhs, found, env, seed=self.settings.seed, draws=self.settings.draws)
+                if verdict.agrees is False:
+                    result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+        except _NotFound as nf:
+            result.outcome, result.message = "unknown", str(nf)
+        except RewriteError as err:
+            result.message = str(err)
+        result.seconds = time.perf_counter() - start
+        return (found if result.outcome == "proved" else None), result
+
+    def _present(self, env: Env, g: S.Expr, steps: list, form: str, x: S.Expr, goal: kernel.Goal):
+        """`g` made smaller by the e-graph if it can, with its products written left to
+        right; the steps extended to reach `simpler : d(x)` (or `simpler d(x)`)."""
+        wrap = (lambda t: S.Frob(t, S.Call("d", (x,)))) if form == "frob" else (lambda t: S.Mul(t, S.Call("d", (x,))))
+        simpler, outcome = self.prover.simplify(env, g, constants=goal.constants, assumed=goal.assumed,
+                                                budget=Budget(seconds=min(0.5, self.settings.budget.seconds)))
+        steps = list(steps)
+        if outcome.proved and simpler != g:
+            steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
+            g = simpler
+        tidy = _left_associated(g)
+        if tidy != g:
+            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
+        return tidy, steps
+
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
         """A cheaper equal expression, certified: the result carries the kernel-checked
         certificate of `e = simpler` (or says why there is none)."""
@@ -210,6 +267,20 @@ class Checker:
             result.message = str(err)
         result.seconds = time.perf_counter() - start
         return simpler, result
+
+
+class _NotFound(Exception):
+    """No derivative found within the budget (reported as `unknown`)."""
+
+
+def _left_associated(e: S.Expr) -> S.Expr:
+    """Products written as a person writes them: `2 Aᵀ (A x - b)`, not `2 (Aᵀ (A x - b))`."""
+    kids = e.children()
+    if kids:
+        e = e.with_children(tuple(_left_associated(k) for k in kids))
+    while isinstance(e, S.Mul) and isinstance(e.right, S.Mul):
+        e = S.Mul(S.Mul(e.left, e.right.left), e.right.right)
+    return e
 
 
 def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:

@@ -95,6 +95,28 @@ def cmd_simplify(args: argparse.Namespace) -> int:
     return 0 if r.passed else 1
 
 
+def cmd_grad(args: argparse.Namespace) -> int:
+    from . import syntax as S
+    from .parse import parse_expr
+    from .printing import show
+
+    env = _declared(args.let)
+    f = parse_expr(args.expr, file="<expr>")
+    wrt = parse_expr(args.wrt, file="--wrt")
+    kind = "hess" if args.hessian else "jac" if args.jacobian else "grad"
+    if not S._is_variable(wrt, kind):
+        print(f"rewrite grad: --wrt must name a declared variable{' (or vec(X))' if kind == 'jac' else ''}",
+              file=sys.stderr)
+        return 2
+    found, r = Checker(_settings(args)).derive(f, wrt, env, kind)
+    if args.json:
+        print(json.dumps({**r.to_json(), "result": show(found) if found is not None else None}, ensure_ascii=False))
+    else:
+        print(show(found) if found is not None else "(not found)")
+        print(_line(r, kind), file=sys.stderr)
+    return 0 if r.passed else 1
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Replays certificates with the kernel alone: no search, no egglog, no numbers."""
     from . import kernel
@@ -176,6 +198,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--let", action="append", default=[], metavar="DECL")
     common(s)
     s.set_defaults(run=cmd_simplify)
+
+    g = sub.add_parser("grad", help="the gradient (or Jacobian, Hessian) of an expression, certified")
+    g.add_argument("expr")
+    g.add_argument("--wrt", required=True, metavar="X", help="the variable (for --jacobian also vec(X))")
+    g.add_argument("--jacobian", action="store_true", help="the Jacobian jac(y, x) instead")
+    g.add_argument("--hessian", action="store_true", help="the Hessian hess(f, x) instead")
+    g.add_argument("--let", action="append", default=[], metavar="DECL")
+    common(g)
+    g.set_defaults(run=cmd_grad)
 
     v = sub.add_parser("verify", help="replay certificates with the kernel alone")
     v.add_argument("certs", nargs="+")

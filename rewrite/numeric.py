@@ -292,6 +292,8 @@ class _Evaluator:
                 return self._grad(f, x)
             case S.Call("jac", (y, S.Var(x))):
                 return self._jac(y, x)
+            case S.Call("jac", (y, S.Call("vec", (S.Var(x),)))):
+                return self._jac(y, x, vectorised=True)
             case S.Call("hess", (f, x)):
                 return self(S.Call("jac", (S.Call("grad", (f, x)), x)))
             case S.Call(fn, (a,)):
@@ -340,11 +342,13 @@ class _Evaluator:
             raise ValueError(f"grad needs a scalar, got a {entries[0].shape} expression")
         return np.array([d[0, 0] for d in entries]).reshape(shape)
 
-    def _jac(self, y: S.Expr, x: str) -> Array:
+    def _jac(self, y: S.Expr, x: str, vectorised: bool = False) -> Array:
+        """Columns are derivatives along each entry of x, or of vec(X) (column-major)."""
         shape = self.values[x].shape
-        if shape[1] != 1:
+        if shape[1] != 1 and not vectorised:
             raise ValueError(f"jac differentiates with respect to a vector, {x} is {shape}")
-        columns = [self._along(y, {x: _unit(shape, (j, 0))}) for j in range(shape[0])]
+        entries = [(i, j) for j in range(shape[1]) for i in range(shape[0])]
+        columns = [self._along(y, {x: _unit(shape, index)}) for index in entries]
         if columns[0].shape[1] != 1:
             raise ValueError(f"jac needs a vector, got a {columns[0].shape} expression")
         return np.hstack(columns)

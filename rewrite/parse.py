@@ -476,12 +476,9 @@ class _Builder:
             return S.Inverse(args[0], at=at)
         if name == "kron":
             return S.Kron(args[0], args[1], at=at)
-        if name == "jac" and isinstance(args[1], S.Call) and args[1].fn == "vec" and isinstance(args[1].args[0], S.Var):
-            # `jac(vec(F), vec(X))`: a Jacobian is always taken with respect to vec(X), and
-            # the tree names the variable itself (a derivative's variable is a Var).
-            args = (args[0], args[1].args[0])
-        if name in S.DERIVATIVES and not isinstance(args[1], S.Var):
-            raise _error(f"{name} differentiates with respect to a name: write {name}(f, X)", fn)
+        if name in S.DERIVATIVES and not S._is_variable(args[1], name):
+            also = " or jac(y, vec(X))" if name == "jac" else ""
+            raise _error(f"{name} differentiates with respect to a name: write {name}(f, X){also}", fn)
         return S.Call(name, args, at=at)
 
     def identity(self, tree, kids):

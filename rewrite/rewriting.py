@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import syntax as S
 from .errors import BudgetError
-from .kernel import Kernel, _Rule
+from .kernel import LINEAR, Kernel, _Rule
 from .shapes import Size, Unifier
 
 MAX_STEPS = 2000
@@ -55,15 +55,22 @@ class Rewriter:
         return nf, steps
 
     def _norm(self, t: S.Expr) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
-        """Normal form and steps relative to `t` (paths from its root)."""
+        """Normal form and steps relative to `t` (paths from its root).
+
+        Outermost first: a rule at the root is tried before the children are normalised,
+        so `d(‖E‖²)` meets the rule for `d(‖·‖²)` before `‖E‖²` is unfolded; then the
+        children, then the root again.
+        """
         done = self._memo.get(t)
         if done is not None:
             return done
         original = t
         events: list[tuple[str, S.Path, S.Expr]] = []
+        children_done = False
         while True:
-            kids = t.children()
-            if kids:
+            out = self._root(t)
+            if out is None and not children_done:
+                kids = t.children()
                 new = []
                 for i, k in enumerate(kids):
                     nk, sub = self._norm(k)
@@ -71,7 +78,8 @@ class Rewriter:
                     new.append(nk)
                 if any(a is not b for a, b in zip(new, kids)):
                     t = t.with_children(tuple(new))
-            out = self._root(t)
+                children_done = True
+                out = self._root(t)
             if out is None:
                 break
             self._count += 1
@@ -79,13 +87,17 @@ class Rewriter:
                 raise BudgetError(f"rewriting did not terminate within {MAX_STEPS} steps "
                                   f"(last rule: {out[0]})")
             events.append((out[0], (), out[1]))
-            t = out[1]
+            t, children_done = out[1], False
         self._memo[t] = (t, [])
         self._memo[original] = (t, events)
         return t, events
 
     def _root(self, t: S.Expr) -> tuple[str, S.Expr] | None:
-        """The first rule (in file order) that rewrites `t` at its root, and the result."""
+        """The first rule (in file order) that rewrites `t` at its root, and the result;
+        arithmetic on numerals first (a `linear` step: the kernel's normal form agrees)."""
+        value = _numeral(t)
+        if value is not None:
+            return LINEAR, value
         for r in self._by_head.get(_head(t), ()):
             m = self.kernel.instance(_Rule(r.text, r.sides[:1], r.env), (t,))
             if m is None:
@@ -97,6 +109,23 @@ class Rewriter:
             if result is not None and self.kernel.shape(result) == self.kernel.shape(t):
                 return r.text.name, result
         return None
+
+
+_ARITHMETIC = {S.Add: lambda a, b: a + b, S.Sub: lambda a, b: a - b, S.Mul: lambda a, b: a * b,
+               S.Div: lambda a, b: a / b if b else None}
+
+
+def _numeral(t: S.Expr) -> S.Expr | None:
+    """`2 3` as `6`, `1 - 3` as `-2`, `-0` as `0`: one operation on numerals, evaluated."""
+    if isinstance(t, S.Neg) and isinstance(t.arg, S.Num) and t.arg.value == 0:
+        return t.arg
+    op = _ARITHMETIC.get(type(t))
+    if op is None or not isinstance(t.left, S.Num) or not isinstance(t.right, S.Num):  # type: ignore[attr-defined]
+        return None
+    v = op(t.left.value, t.right.value)  # type: ignore[attr-defined]
+    if v is None:
+        return None
+    return S.Num(v) if v >= 0 else S.Neg(S.Num(-v))
 
 
 def _head(e: S.Expr) -> tuple:

@@ -276,8 +276,15 @@ class Call(Expr):
             raise ValueError(f"unknown function {self.fn!r}")
         if len(self.args) != FUNCTIONS[self.fn]:
             raise ValueError(f"{self.fn} takes {FUNCTIONS[self.fn]} argument(s), got {len(self.args)}")
-        if self.fn in DERIVATIVES and not isinstance(self.args[1], Var):
+        if self.fn in DERIVATIVES and not _is_variable(self.args[1], self.fn):
             raise ValueError(f"{self.fn} differentiates with respect to a declared name")
+
+
+def _is_variable(x: Expr, fn: str) -> bool:
+    """What a derivative may be taken with respect to: a name, or for `jac` also `vec(X)`."""
+    if fn == "jac" and isinstance(x, Call) and x.fn == "vec":
+        x = x.args[0]
+    return isinstance(x, Var)
 
 
 # ---------------------------------------------------------------------------
