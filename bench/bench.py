@@ -10,7 +10,7 @@ e-graph if needed), certificate (`certificate.build`), kernel replay
 
     python bench/bench.py                    # proofs/ and every family
     python bench/bench.py --families trace-cyclic sum-permuted --markdown
-    python bench/bench.py --proofs --quick --timeout 1
+    python bench/bench.py --families --quick --timeout 1 --repeat 3
 
 The checkout must be importable (`PYTHONPATH=.` or `pip install .`); the header names the
 `rewrite` package that was measured. What each number means: bench/README.md.
@@ -360,24 +360,33 @@ def section_summary(measured: list[Measure]) -> list[str]:
     ] + kernel_ratio(measured)
 
 
+SUSPECT_EXPONENT = 4  # a local exponent above this, and rising, is flagged
+
+
 def growth(points: list[tuple[int, float]]) -> list[str]:
     """How time grows with k: the exponent p of t ∝ kᵖ (least squares of log t on log k,
     over all points and over the last three), and a flag when growth looks faster than
-    polynomial. A polynomial's step ratio t(k+1)/t(k) falls as k grows; an exponential's
-    stays put, and worse ones rise. The fixed cost of a statement makes the ratios of
-    small k rise too, so only points at ≥ 4× the smallest time are judged."""
+    polynomial.
+
+    The local exponent log(t(k+1)/t(k)) / log((k+1)/k) of a polynomial settles at its
+    degree; an exponential's grows like k. So the flag is: the local exponent rose over
+    the last three steps and ended above SUSPECT_EXPONENT. A statement's fixed cost makes
+    the exponents of small k rise too, so only points at ≥ 4× the smallest time count.
+    """
     if len(points) < 3:
         return ["growth: fewer than 3 proved points, no fit"]
-    fit = statistics.linear_regression([math.log(k) for k, _ in points], [math.log(t) for _, t in points]).slope
-    tail = points[-3:]
-    tail_fit = statistics.linear_regression([math.log(k) for k, _ in tail], [math.log(t) for _, t in tail]).slope
-    lines = [f"growth: t ∝ k^{fit:.1f} over k={points[0][0]}..{points[-1][0]}, k^{tail_fit:.1f} over the last 3 points"]
+
+    def slope(pts: list[tuple[int, float]]) -> float:
+        return statistics.linear_regression([math.log(k) for k, _ in pts], [math.log(t) for _, t in pts]).slope
+
+    lines = [f"growth: t ∝ k^{slope(points):.1f} over k={points[0][0]}..{points[-1][0]}, "
+             f"k^{slope(points[-3:]):.1f} over the last 3 points"]
     smallest = min(t for _, t in points)
-    hot = [t for _, t in points if t >= 4 * smallest]
-    ratios = [b / a for a, b in pairwise(hot)]
-    if len(ratios) >= 3 and all(b >= a for a, b in pairwise(ratios[-3:])):
-        lines.append("growth: FASTER THAN POLYNOMIAL? the step ratio t(k+1)/t(k) rose over the last 3 steps: "
-                     + ", ".join(f"{r:.2f}" for r in ratios[-3:]))
+    hot = [(k, t) for k, t in points if t >= 4 * smallest]
+    local = [math.log(t2 / t1) / math.log(k2 / k1) for (k1, t1), (k2, t2) in pairwise(hot)]
+    if len(local) >= 3 and local[-1] > SUSPECT_EXPONENT and all(b > a for a, b in pairwise(local[-3:])):
+        lines.append("growth: FASTER THAN POLYNOMIAL? the local exponent rose over the last 3 steps: "
+                     + ", ".join(f"{e:.1f}" for e in local[-3:]))
     return lines
 
 

@@ -8,15 +8,22 @@ From Python: declare names with `Mat`, `Vec`, `Scalar`, build terms with operato
 the language's functions, and call `prove(lhs, rhs)` or `simplify(expr)`.
 """
 
-from .api import (
-    Mat, Proof, Scalar, Term, Unknown, Vec, d, det, diag, exp, eye, frob, grad, hadamard, hess, inv,
-    jac, kron, log, logdet, norm, norm2, ones, prove, sigmoid, simplify, sqrt, sum, tanh, tr, vec,
-    zeros,
-)
-from .check import Checker, Result, Settings, check_file
 from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError
 from .kernel import CheckError
 from .parse import parse_expr, parse_file
+
+
+def __getattr__(name: str):
+    """The builders and the checker load the search, hence egglog, on first use only: the
+    kernel and `rewrite verify` must run without it."""
+    if name in ("Checker", "Result", "Settings", "check_file"):
+        from . import check
+        return getattr(check, name)
+    if name in __all__ or name == "sum":
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'rewrite' has no attribute '{name}'")
+
 
 # `sum` is importable by name (`from rewrite import sum`) but left out of `import *`,
 # which would shadow the builtin.

@@ -11,18 +11,23 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import certificate
-from .check import Checker, Result, Settings, expand_paths
-from .egraph import Budget
 from .errors import RewriteError
+
+if TYPE_CHECKING:
+    from .check import Checker, Result
 
 MARK = {True: "✓", False: "✗"}
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings(seed=args.seed, budget=Budget(seconds=args.timeout))
+def _checker(args: argparse.Namespace) -> Checker:
+    """Imported here: the search loads egglog, and `verify` must run without it."""
+    from .check import Checker, Settings
+    from .egraph import Budget
+
+    return Checker(Settings(seed=args.seed, budget=Budget(seconds=args.timeout)))
 
 
 def _line(r: Result, label: str) -> str:
@@ -45,11 +50,13 @@ def _report(results: list[tuple[Result, str]], as_json: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .check import expand_paths
+
     paths = expand_paths(args.paths)
     if not paths:
         print("rewrite check: no .proof files found", file=sys.stderr)
         return 2
-    checker = Checker(_settings(args))
+    checker = _checker(args)
     results = []
     for path in paths:
         for r in checker.check_file(path):
@@ -73,7 +80,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     env = _declared(args.let)
     lhs, rhs = parse_expr(args.lhs, file="<lhs>"), parse_expr(args.rhs, file="<rhs>")
     stmt = S.Statement("claim", "goal", lhs, rhs)
-    r = Checker(_settings(args)).check_statement(stmt, env)
+    r = _checker(args).check_statement(stmt, env)
     r.file = "<command line>"
     if args.certificate and r.certificate:
         Path(args.certificate).write_text(json.dumps(r.certificate, ensure_ascii=False, indent=1) + "\n")
@@ -86,7 +93,7 @@ def cmd_simplify(args: argparse.Namespace) -> int:
 
     env = _declared(args.let)
     e = parse_expr(args.expr, file="<expr>")
-    simpler, r = Checker(_settings(args)).simplify(e, env)
+    simpler, r = _checker(args).simplify(e, env)
     if args.json:
         print(json.dumps({**r.to_json(), "result": show(simpler)}, ensure_ascii=False))
     else:
@@ -108,7 +115,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
         print(f"rewrite grad: --wrt must name a declared variable{' (or vec(X))' if kind == 'jac' else ''}",
               file=sys.stderr)
         return 2
-    found, r = Checker(_settings(args)).derive(f, wrt, env, kind)
+    found, r = _checker(args).derive(f, wrt, env, kind)
     if args.json:
         print(json.dumps({**r.to_json(), "result": show(found) if found is not None else None}, ensure_ascii=False))
     else:
@@ -157,7 +164,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if stmt is None:
                 print(f"rewrite explain: {path} has no statement '{name}'", file=sys.stderr)
                 return 2
-            r = Checker(_settings(args)).check_statement(stmt, env_from_decls(pf.decls, file=path), pf)
+            r = _checker(args).check_statement(stmt, env_from_decls(pf.decls, file=path), pf)
             if r.certificate is None:
                 print(f"rewrite explain: no derivation, the statement is not proved\n{_line(r, args.target)}",
                       file=sys.stderr)

@@ -247,8 +247,8 @@ _DERIVATIVES = ("grad", "jac", "hess")
 @dataclass(frozen=True)
 class Goal:
     """What one chain must connect, which names are constant, which terms are assumed
-    invertible: those the statement itself inverts (`X⁻¹`) or takes `logdet` of, since
-    the statement only has a meaning where they are invertible."""
+    invertible: those the statement itself inverts (`X⁻¹`), takes `logdet` of or divides
+    by, since the statement only has a meaning where they are invertible."""
 
     start: S.Expr
     end: S.Expr
@@ -265,9 +265,17 @@ def _is_property(text: str) -> bool:
 
 
 def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
-    return frozenset(t.args[0] if isinstance(t, S.Call) else t.arg  # type: ignore[attr-defined]
-                     for side in sides for _, t in S.subterms(side)
-                     if isinstance(t, S.Inverse) or (isinstance(t, S.Call) and t.fn == "logdet"))
+    """What a statement inverts, takes `logdet` of, or divides by."""
+    out = set()
+    for side in sides:
+        for _, t in S.subterms(side):
+            if isinstance(t, S.Inverse):
+                out.add(t.arg)
+            elif isinstance(t, S.Call) and t.fn == "logdet":
+                out.add(t.args[0])
+            elif isinstance(t, S.Div):
+                out.add(t.right)
+    return frozenset(out)
 
 
 def _wrt(x: S.Expr) -> str:

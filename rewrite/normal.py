@@ -11,7 +11,8 @@ few laws no one disputes:
 - `ᵀ` is linear, reverses words and undoes itself, and a 1×1 value is its own transpose;
 - `tr`, `sum`, `vec`, `diag`, `d`, and the first argument of `grad`/`jac`/`hess` are
   linear; `:`, `⊙` and `⊗` are bilinear, `:` is `tr(Aᵀ B)`, `⊙` is associative and
-  commutative; `tr` is invariant under rotating its word, and under transposing it;
+  commutative with `ones` neutral; `tr` is invariant under rotating its word, and under
+  transposing it;
 - a 1×1 block inside a word (a row times a column) is a scalar and may leave the word.
 
 Everything else (inverses, determinants, elementwise functions, …) is an opaque factor
@@ -115,9 +116,14 @@ class Normaliser:
                     m = _trace(self._mono(sa + sb, _transpose(((), wa))[1] + wb))
                 elif isinstance(e, S.Kron):
                     m = self._mono(sa + sb, ((("Kron", (wa, wb)), self.shape(e)),))
-                else:  # ⊙ is associative and commutative: a flat multiset of operands
-                    operands = _hadamard_operands(wa) + _hadamard_operands(wb)
-                    m = self._mono(sa + sb, ((("Hadamard", tuple(sorted(operands, key=repr))), self.shape(e)),))
+                else:  # ⊙ is associative and commutative, with `ones` neutral
+                    every = _hadamard_operands(wa) + _hadamard_operands(wb)
+                    operands = [w for w in every if not _is_ones(w)] or [every[0]]
+                    if len(operands) == 1:
+                        m = self._mono(sa + sb, operands[0])
+                    else:
+                        factor = (("Hadamard", tuple(sorted(operands, key=repr))), self.shape(e))
+                        m = self._mono(sa + sb, (factor,))
                 out[m] = out.get(m, 0) + ca * cb
         return {m: c for m, c in out.items() if c}
 
@@ -166,6 +172,10 @@ def _sizes(payload: tuple) -> tuple:
 
 def _is_product(word: list[Factor]) -> bool:
     return all(a[1].cols == b[1].rows for a, b in zip(word, word[1:]))
+
+
+def _is_ones(word: tuple[Factor, ...]) -> bool:
+    return len(word) == 1 and word[0][0][0] == "Ones"
 
 
 def _hadamard_operands(word: tuple[Factor, ...]) -> tuple:

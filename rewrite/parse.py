@@ -486,6 +486,8 @@ class _Builder:
 
     def filled(self, tree, kids):
         cls = S.Ones if kids[0].type == "ONES" else S.Zeros
+        if len(kids) == 1:
+            return S.Ones(at=_pos(kids[0]))
         return cls(kids[1], kids[2] if len(kids) > 2 else None, at=_pos(kids[0]))
 
     def d_prefix(self, tree, kids):

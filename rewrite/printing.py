@@ -144,6 +144,8 @@ class _Plain(_Printer):
             return number(e.value)
         if isinstance(e, S.Identity):
             return "I" if e.size is None else f"I({dim(e.size)})"
+        if isinstance(e, S.Ones) and e.rows is None:
+            return "ones"
         if isinstance(e, (S.Ones, S.Zeros)):
             sizes = dim(e.rows) if e.cols is None else f"{dim(e.rows)}, {dim(e.cols)}"
             return f"{'ones' if isinstance(e, S.Ones) else 'zeros'}({sizes})"
@@ -289,6 +291,8 @@ class _Latex(_Printer):
             return number(q) if _is_decimal(q) else rf"\frac{{{q.numerator}}}{{{q.denominator}}}"
         if isinstance(e, S.Identity):
             return "I" if e.size is None else f"I_{{{_latex_dim(e.size)}}}"
+        if isinstance(e, S.Ones) and e.rows is None:
+            return r"\mathbf{1}"
         if isinstance(e, (S.Ones, S.Zeros)):
             sizes = _latex_dim(e.rows) + ("" if e.cols is None else rf" \times {_latex_dim(e.cols)}")
             return rf"\mathbf{{{1 if isinstance(e, S.Ones) else 0}}}_{{{sizes}}}"

@@ -324,6 +324,8 @@ class _Inference:
             case S.Identity(size):
                 k = Size.from_dim(size)
                 return Shape(k, k)
+            case S.Ones(None):
+                return self._hole(e, path, Shape(self.u.fresh(), self.u.fresh()))
             case S.Ones(rows, cols) | S.Zeros(rows, cols):
                 return Shape(Size.from_dim(rows), Size.from_dim(cols) if cols is not None else ONE)
             case S.Neg(arg):
@@ -458,8 +460,9 @@ class _Inference:
             return _variables(self.u.resolve_shape(shape)) - keep
 
         for _, node, shape in self.holes:
-            if isinstance(node, S.Identity) and unknown(shape):
-                raise ShapeError("cannot infer the size of I", pos=node.at)
+            if isinstance(node, (S.Identity, S.Ones)) and unknown(shape):
+                raise ShapeError(f"cannot infer the size of {'I' if isinstance(node, S.Identity) else 'ones'}",
+                                 pos=node.at)
         for _, node, shape in self.holes:
             for v in unknown(shape):
                 if not self._unify(Size(1, (v,)), ONE):
@@ -474,6 +477,8 @@ class _Inference:
     def _explicit(node: S.Expr, s: Shape) -> S.Expr:
         if isinstance(node, S.Identity):
             return S.Identity(s.rows.to_dim(), at=node.at)
+        if isinstance(node, S.Ones):
+            return S.Ones(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim(), at=node.at)
         if s.is_scalar:
             return node
         return S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim(), at=node.at)

@@ -141,9 +141,10 @@ class Identity(Expr):
 
 @dataclass(frozen=True)
 class Ones(Expr):
-    """`ones(n)` (a column, `cols is None`) or `ones(m, n)`."""
+    """`ones(n)` (a column, `cols is None`), `ones(m, n)`, or bare `ones` (`rows is None`:
+    the all-ones matrix of the size the context gives it)."""
 
-    rows: Dim
+    rows: Dim | None = None
     cols: Dim | None = None
     at: Pos | None = _at()
 
