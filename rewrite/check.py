@@ -134,7 +134,7 @@ class Checker:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
             return
-        self._certify(stmt, pf.decls if pf else _declarations(env), goals, chains, result, gradient)
+        self._certify(stmt, env, pf.decls if pf else _declarations(env), goals, chains, result, gradient)
         if result.outcome == "proved" and not verdict.agrees:
             result.outcome = "unknown"
             result.message = f"proved, but the numeric check could not run: {verdict.reason}"
@@ -170,12 +170,14 @@ class Checker:
             chains.append(outcome.steps)
         return gradient, chains, goals
 
-    def _certify(self, stmt: S.Statement, decls: tuple[S.Decl, ...], goals: list[kernel.Goal], chains: list,
-                 result: Result, gradient: S.Expr | None = None) -> None:
+    def _certify(self, stmt: S.Statement, env: Env, decls: tuple[S.Decl, ...], goals: list[kernel.Goal],
+                 chains: list, result: Result, gradient: S.Expr | None = None) -> None:
         """Write the certificate and let the kernel replay it: only then is it `proved`."""
         cert = certificate.build(stmt, decls, goals, chains, self.rulebase, gradient)
+        cited = {s.rule for chain in chains for s in chain if s.rule != kernel.LINEAR}
+        replay = [[(s.rule, s.forward, s.at, s.term) for s in chain] for chain in chains]
         try:
-            theorem = kernel.check_certificate(cert, self.rulebase.texts)
+            theorem = kernel.check_chains(stmt.lhs, stmt.rhs, env, replay, cited, self.rulebase.texts, gradient)
         except kernel.CheckError as e:
             result.outcome = "unknown"
             result.message = f"the kernel rejected the certificate: {e.message}"
@@ -213,7 +215,7 @@ class Checker:
             found, steps = self._present(env, found, outcome.steps, form, x, goals[0])
             chains.append(steps)
             stmt = S.Statement("claim", kind, S.Call(kind, (f, x)), found)
-            self._certify(stmt, _declarations(env), kernel.goals_of(stmt.lhs, found, env, gradient) or [],
+            self._certify(stmt, env, _declarations(env), kernel.goals_of(stmt.lhs, found, env, gradient) or [],
                           chains, result, gradient)
             if result.outcome == "proved":
                 verdict = numeric.compare(stmt.lhs, found, env, seed=self.settings.seed, draws=self.settings.draws)
@@ -259,7 +261,7 @@ class Checker:
                 result.outcome, result.message = "unknown", outcome.reason
             else:
                 goals = kernel.goals_of(e, simpler, env)
-                self._certify(stmt, _declarations(env), goals or [], [outcome.steps], result)
+                self._certify(stmt, env, _declarations(env), goals or [], [outcome.steps], result)
                 verdict = numeric.compare(e, simpler, env, seed=self.settings.seed, draws=self.settings.draws)
                 if result.outcome == "proved" and verdict.agrees is False:
                     result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"

@@ -20,7 +20,7 @@ from . import syntax as S
 from .errors import RewriteError
 from .printing import show
 from .parse import parse_decl, parse_equation, parse_expr
-from .normal import normal_form
+from .normal import Normaliser, normal_form
 from .ruletext import RuleText, rule_from_text
 from .shapes import Env, Shape, Size, Unifier, check_statement, elaborate, env_from_decls, infer
 
@@ -121,7 +121,8 @@ class Kernel:
                  assumed: frozenset[S.Expr] = frozenset()) -> None:
         self.env = env
         self.constants = constants
-        self.assumed = frozenset(linear_form(t, env) for t in assumed)
+        self.normal = Normaliser(env)
+        self.assumed = frozenset(self.normal(t) for t in assumed)
         self._shapes: dict[S.Expr, Shape] = {}
         self._texts = trusted
         self._rules: dict[str, _Rule] = {}
@@ -150,14 +151,14 @@ class Kernel:
         if cond in _SHAPE_CONDITIONS:
             return _SHAPE_CONDITIONS[cond](self.shape(t))
         if cond == "zero":
-            return not linear_form(t, self.env)
+            return not self.normal(t)
         if cond in ("differential", "nondifferential"):
             return _has(t, ("d",)) == (cond == "differential")
         if cond == "const":
             return all(n in self.constants for n in S.free_names(t)) and not _has(t, ("d",) + _DERIVATIVES)
         if isinstance(t, S.Var) and t.name in self.env and cond in self.env[t.name].props:
             return True
-        if cond == "invertible" and (isinstance(t, S.Num) and t.value != 0 or linear_form(t, self.env) in self.assumed):
+        if cond == "invertible" and (isinstance(t, S.Num) and t.value != 0 or self.normal(t) in self.assumed):
             return True
         if (cond, t) in seen:
             return False
@@ -200,7 +201,7 @@ class Kernel:
         if self.shape(old) != self.shape(new):
             raise CheckError(f"{where}: {show(old)} and {show(new)} have different shapes")
         if name == LINEAR:
-            if linear_form(old, self.env) != linear_form(new, self.env):
+            if self.normal(old) != self.normal(new):
                 raise CheckError(f"{where}: {show(old)} and {show(new)} are not equal as linear combinations")
             return
         r = self.rule(name)
@@ -312,41 +313,61 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
     return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props), assumed)]
 
 
+Step = tuple[str, bool, S.Path, S.Expr]  # rule (or `linear`), forward?, position, whole term after
+
+
 def check_certificate(cert: dict, trusted: dict[str, str]) -> Theorem:
-    """Replay a certificate against the trusted rule texts; the theorem is its statement."""
+    """Replay a certificate (JSON, as `certificate.py` writes it) against the trusted rule
+    texts; the theorem is its statement."""
     try:
         if cert.get("format") != FORMAT:
             raise CheckError(f"not a certificate of format {FORMAT}")
         env = env_from_decls([parse_decl(t) for t in cert["declarations"]])
         left, right = parse_equation(cert["statement"])
-        lhs, rhs, _ = check_statement(S.Statement("claim", "certificate", left, right), env)
-        gradient = None
-        if "gradient" in cert:
-            gradient, _ = elaborate(parse_expr(cert["gradient"]), env)
-        goals = goals_of(lhs, rhs, env, gradient)
-        if goals is None:
-            raise CheckError("the statement has no goal the kernel can check")
-        chains = cert["chains"]
-        if len(chains) != len(goals):
-            raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
+        gradient = parse_expr(cert["gradient"]) if "gradient" in cert else None
         cited = cert["rules"]
         for name, text in cited.items():
-            if name not in trusted:
-                raise CheckError(f"unknown rule '{name}'")
-            if " ".join(text.split()) != trusted[name]:
+            if name in trusted and " ".join(text.split()) != trusted[name]:
                 raise CheckError(f"rule '{name}' differs from the rule files: {text!r}")
-        trusted_cited = {n: trusted[n] for n in cited} | {n: t for n, t in trusted.items() if _is_property(t)}
-        used: set[str] = set()
-        count = 0
-        for goal, chain in zip(goals, chains):
-            steps = []
+        chains = []
+        for chain in cert["chains"]:
+            steps: list[Step] = []
             for k, s in enumerate(chain, 1):
-                if s["rule"] != LINEAR and s["rule"] not in cited:
-                    raise CheckError(f"step {k} cites '{s['rule']}', which the certificate does not list")
                 if s["dir"] not in ("=>", "<="):
                     raise CheckError(f"step {k}: direction must be '=>' or '<=', got {s['dir']!r}")
                 steps.append((s["rule"], s["dir"] == "=>", tuple(int(i) for i in s["at"]), parse_expr(s["term"])))
-            inner = Kernel(trusted_cited, env, goal.constants, goal.assumed).replay(goal.start, goal.end, steps)
+            chains.append(steps)
+        return check_chains(left, right, env, chains, set(cited), trusted, gradient)
+    except CheckError:
+        raise
+    except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckError(f"malformed certificate: {e}") from None
+
+
+def check_chains(left: S.Expr, right: S.Expr, env: Env, chains: list[list[Step]], cited: set[str],
+                 trusted: dict[str, str], gradient: S.Expr | None = None) -> Theorem:
+    """Replay the chains that prove `left = right` (as written; elaborated here), citing
+    only the rules in `cited`, each of which must be trusted."""
+    try:
+        lhs, rhs, _ = check_statement(S.Statement("claim", "certificate", left, right), env)
+        if gradient is not None:
+            gradient, _ = elaborate(gradient, env)
+        goals = goals_of(lhs, rhs, env, gradient)
+        if goals is None:
+            raise CheckError("the statement has no goal the kernel can check")
+        if len(chains) != len(goals):
+            raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
+        for name in cited:
+            if name not in trusted:
+                raise CheckError(f"unknown rule '{name}'")
+        texts = {n: trusted[n] for n in cited} | {n: t for n, t in trusted.items() if _is_property(t)}
+        used: set[str] = set()
+        count = 0
+        for goal, chain in zip(goals, chains):
+            for k, (name, *_rest) in enumerate(chain, 1):
+                if name != LINEAR and name not in cited:
+                    raise CheckError(f"step {k} cites '{name}', which the certificate does not list")
+            inner = Kernel(texts, env, goal.constants, goal.assumed).replay(goal.start, goal.end, chain)
             used.update(inner.rules)
             count += inner.steps
     except CheckError:

@@ -41,13 +41,18 @@ _LINEAR = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")
 
 def normal_form(e: S.Expr, env: Env) -> frozenset:
     """The normal form of `e`, as a frozen set of (monomial, coefficient) pairs."""
-    return frozenset(Normaliser(env).poly(e).items())
+    return Normaliser(env)(e)
 
 
 class Normaliser:
     def __init__(self, env: Env) -> None:
         self.env = env
         self._shapes: dict[S.Expr, Shape] = {}
+        self._polys: dict[S.Expr, Poly] = {}
+
+    def __call__(self, e: S.Expr) -> frozenset:
+        """The normal form of `e` (see `normal_form`)."""
+        return frozenset(self.poly(e).items())
 
     def shape(self, e: S.Expr) -> Shape:
         s = self._shapes.get(e)
@@ -57,6 +62,12 @@ class Normaliser:
 
     # -- polynomials -----------------------------------------------------------------
     def poly(self, e: S.Expr) -> Poly:
+        p = self._polys.get(e)
+        if p is None:
+            p = self._polys[e] = self._poly(e)
+        return p
+
+    def _poly(self, e: S.Expr) -> Poly:
         if isinstance(e, S.Num):
             return {_UNIT: e.value} if e.value else {}
         if isinstance(e, S.Zeros):

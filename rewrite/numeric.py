@@ -529,11 +529,14 @@ def compare(
     not finite, is skipped, never counted as a disagreement. Stops at the first
     counterexample.
     """
+    used = S.free_names(lhs) | S.free_names(rhs)
+    env = Env({name: info for name, info in env.items() if name in used})  # draw only what is used
     dims = env.dims | _dims_in(lhs) | _dims_in(rhs)
     if directions_for is None:
         varying = tuple(name for name, info in env.items() if "const" not in info.props)
     else:
         varying = tuple(directions_for)
+    varying = tuple(name for name in varying if name in env)
     worst, evaluated, reason = 0.0, 0, "no draws were requested"
     for draw_seed in range(seed, seed + draws):
         sample = _sample(lhs, rhs, env, dims, varying, draw_seed)

@@ -38,10 +38,11 @@ class Rewriter:
 
     def __init__(self, kernel: Kernel, names: list[str]) -> None:
         self.kernel = kernel
-        self._by_head: dict[tuple, list[_Rule]] = {}
+        self._by_head: dict[tuple, list[tuple[tuple, _Rule]]] = {}
         for name in names:
             r = kernel.rule(name)
-            self._by_head.setdefault(_head(r.sides[0]), []).append(r)
+            pattern = r.sides[0]
+            self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r))
         self._memo: dict[S.Expr, tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
 
     def normalize(self, t: S.Expr) -> tuple[S.Expr, list[Rewrite]]:
@@ -98,7 +99,10 @@ class Rewriter:
         value = _numeral(t)
         if value is not None:
             return LINEAR, value
-        for r in self._by_head.get(_head(t), ()):
+        kids = _kid_heads(t)
+        for wanted, r in self._by_head.get(_head(t), ()):
+            if any(w is not None and w != k for w, k in zip(wanted, kids)):
+                continue
             m = self.kernel.instance(_Rule(r.text, r.sides[:1], r.env), (t,))
             if m is None:
                 continue
@@ -126,6 +130,11 @@ def _numeral(t: S.Expr) -> S.Expr | None:
     if v is None:
         return None
     return S.Num(v) if v >= 0 else S.Neg(S.Num(-v))
+
+
+def _kid_heads(e: S.Expr) -> tuple:
+    """The heads of the children; a pattern variable child matches any head (None)."""
+    return tuple(None if isinstance(k, S.Var) else _head(k) for k in e.children())
 
 
 def _head(e: S.Expr) -> tuple:

@@ -168,6 +168,8 @@ class Unifier:
         return Size(1, (self._made[-1],))
 
     def resolve(self, size: Size) -> Size:
+        if not any(a in self._bound for a in size.atoms):
+            return size
         out = Size(size.coeff)
         for atom in size.atoms:
             out = out * (self.resolve(self._bound[atom]) if atom in self._bound else Size(1, (atom,)))
@@ -182,6 +184,8 @@ class Unifier:
         return {v: self.resolve(s) for v, s in self._bound.items()}
 
     def unify(self, a: Size, b: Size) -> None:
+        if a == b and not self._pending:
+            return
         self._pending.append((a, b))
         progress = True
         while progress:
@@ -191,6 +195,14 @@ class Unifier:
     def _step(self, a: Size, b: Size) -> bool:
         """Solve, check or postpone one equation; True if it bound a variable."""
         a, b = self.resolve(a), self.resolve(b)
+        if a == b:
+            return False
+        for lone, other in ((a, b), (b, a)):  # the common case, `?k = m`, without cancelling
+            if lone.coeff == 1 and len(lone.atoms) == 1 and lone.atoms[0].startswith("?") \
+                    and lone.atoms[0] not in other.atoms and not (other.atoms and other.atoms[0] in self._made
+                                                                   and lone.atoms[0] not in self._made):
+                self._bound[lone.atoms[0]] = other
+                return True
         x, y = _cancel(a, b)
         if x == y:
             return False
