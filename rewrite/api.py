@@ -242,10 +242,10 @@ def frob(a: Operand, b: Operand) -> Term:
 
 
 def _variable(x: Term, fn: str) -> Term:
-    """The variable of a derivative; `vec(X)` stands for `X`, as in `jac(vec(F), vec(X))`."""
+    """The variable of a derivative: a declared name, or for `jac` also `vec(X)`."""
     e = x.expr if isinstance(x, Term) else None
-    if fn == "jac" and isinstance(e, S.Call) and e.fn == "vec" and isinstance(e.args[0], S.Var):
-        return Term(e.args[0], x.decls)
+    if fn == "jac" and isinstance(e, S.Call) and e.fn == "vec":
+        e = e.args[0]
     if not isinstance(e, S.Var):
         raise TypeError(f"{fn} differentiates with respect to a declared name, not {x}")
     return x

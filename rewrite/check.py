@@ -24,6 +24,8 @@ from .render import result_latex, result_markdown
 from .shapes import Env, check_statement, elaborate, env_from_decls
 
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
+# The short search run on statements the numbers refute, to catch a wrong rule or kernel.
+PROBE = Budget(seconds=0.2, iterations=4)
 
 
 @dataclass
@@ -103,7 +105,15 @@ class Checker:
             env = env_from_decls(pf.decls, file=pf.path)
         except RewriteError as e:
             return [Result(pf.path, "<declarations>", "claim", "error", message=str(e.located(pf.path)), line=e.line)]
+        seen: dict[str, S.Statement] = {}
         for stmt in pf.statements:
+            if stmt.name in seen:
+                first = seen[stmt.name].at
+                results.append(Result(pf.path, stmt.name, stmt.kind, "error", line=stmt.at.line if stmt.at else None,
+                                      message=f"{pf.path}:{stmt.at}: the name '{stmt.name}' is already used"
+                                              + (f" at line {first.line}" if first else "")))
+                continue
+            seen[stmt.name] = stmt
             results.append(self.check_statement(stmt, env, pf))
         return results
 
@@ -125,11 +135,11 @@ class Checker:
         verdict = numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws)
         if verdict.agrees is False:
             assert verdict.counterexample is not None
-            result.outcome = "false"
+            self._probe(stmt, env, pf, lhs, rhs, result)
             result.counterexample = _counterexample(verdict.counterexample)
-            result.message = verdict.counterexample.describe()
+            result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe()]))
             return
-        gradient, chains, goals = self._search(lhs, rhs, env, result)
+        gradient, chains, goals = self._search(lhs, rhs, env, result, self.settings.budget)
         if chains is None:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
@@ -139,7 +149,23 @@ class Checker:
             result.outcome = "unknown"
             result.message = f"proved, but the numeric check could not run: {verdict.reason}"
 
-    def _search(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result):
+    def _probe(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
+               result: Result) -> None:
+        """A statement the numbers contradict is `false` — unless a short search proves it
+        and the kernel agrees, which means a rule or the kernel is wrong: `unsound`."""
+        probe = Result(result.file, result.name, result.kind, "unknown")
+        gradient, chains, goals = self._search(lhs, rhs, env, probe, PROBE)
+        if chains is not None:
+            self._certify(stmt, env, pf.decls if pf else _declarations(env), goals, chains, probe, gradient)
+        if probe.outcome == "proved":
+            result.outcome = "unsound"
+            result.steps, result.certificate = probe.steps, probe.certificate
+            result.message = ("UNSOUND: the kernel accepted a proof of a statement the numbers refute "
+                              f"(rules used: {', '.join(sorted(probe.certificate['rules']))})")
+        else:
+            result.outcome = "false"
+
+    def _search(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result, budget: Budget):
         """The chains that prove `lhs = rhs` (and the gradient a Hessian goes through), or
         None with `result` saying why not."""
         result.outcome = "unknown"
@@ -151,7 +177,7 @@ class Checker:
             if goals is None:
                 result.message = "no proof method for this derivative"
                 return None, None, None
-            gradient, outcome = self.prover.derive(env, f, x, "frob", self.settings.budget, goals[0].assumed)
+            gradient, outcome = self.prover.derive(env, f, x, "frob", budget, goals[0].assumed)
             if gradient is None:
                 result.message = f"no gradient found for the Hessian: {outcome.reason}"
                 return None, None, None
@@ -163,7 +189,7 @@ class Checker:
             result.message = "no proof method for derivatives nested inside expressions"
             return None, None, None
         for goal in goals[len(chains):]:
-            outcome = self.prover.prove(env, goal, self.settings.budget)
+            outcome = self.prover.prove(env, goal, budget)
             if not outcome.proved:
                 result.message = f"not proved: {outcome.reason}"
                 return None, None, None

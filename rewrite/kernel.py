@@ -122,7 +122,8 @@ class Kernel:
         self.env = env
         self.constants = constants
         self.normal = Normaliser(env)
-        self.assumed = frozenset(self.normal(t) for t in assumed)
+        # an assumption that is zero by the normal form would make anything provable
+        self.assumed = frozenset(f for f in map(self.normal, assumed) if f)
         self._shapes: dict[S.Expr, Shape] = {}
         self._texts = trusted
         self._rules: dict[str, _Rule] = {}
@@ -266,7 +267,8 @@ def _is_property(text: str) -> bool:
 
 
 def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
-    """What a statement inverts, takes `logdet` of, or divides by."""
+    """The compound terms a statement inverts, takes `logdet` of, or divides by. (A
+    declared name is invertible only if its declaration says so.)"""
     out = set()
     for side in sides:
         for _, t in S.subterms(side):
@@ -276,7 +278,7 @@ def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
                 out.add(t.args[0])
             elif isinstance(t, S.Div):
                 out.add(t.right)
-    return frozenset(out)
+    return frozenset(t for t in out if not isinstance(t, S.Var))
 
 
 def _wrt(x: S.Expr) -> str:
@@ -335,7 +337,9 @@ def check_certificate(cert: dict, trusted: dict[str, str]) -> Theorem:
             for k, s in enumerate(chain, 1):
                 if s["dir"] not in ("=>", "<="):
                     raise CheckError(f"step {k}: direction must be '=>' or '<=', got {s['dir']!r}")
-                steps.append((s["rule"], s["dir"] == "=>", tuple(int(i) for i in s["at"]), parse_expr(s["term"])))
+                if not all(type(i) is int for i in s["at"]):
+                    raise CheckError(f"step {k}: a position is a list of child indices, got {s['at']!r}")
+                steps.append((s["rule"], s["dir"] == "=>", tuple(s["at"]), parse_expr(s["term"])))
             chains.append(steps)
         return check_chains(left, right, env, chains, set(cited), trusted, gradient)
     except CheckError:

@@ -48,7 +48,7 @@ def _build_lark(parser: str | None = "lalr") -> Lark:
 # Tokens after which an operand has just ended (so a `‖` there closes a norm).
 _ENDS_OPERAND = frozenset(
     "NAME NUMBER RPAR NORM_CLOSE NORM_SQUARED_CLOSE TRANSPOSE INVERSE_T SUPERSCRIPT CARET "
-    "IDENTITY _DERIV_END".split()
+    "IDENTITY ONES _DERIV_END".split()
 )
 _PREFIX = frozenset({"D", "PARTIAL"})  # on the bracket stack: an open d/dX or ∂/∂X prefix
 
@@ -148,7 +148,7 @@ def _layout(stream: Iterator[Token]) -> Iterator[Token]:
             else:
                 tok = Token.new_borrow_pos("NORM_OPEN", tok.value, tok)
                 stack.append(tok)
-        elif kind in ("LPAR", "IDENTITY_OF"):
+        elif kind in ("LPAR", "IDENTITY_OF", "ONES_OF"):
             stack.append(tok)
         elif kind in _PREFIX and (nxt := peek()) is not None and nxt.type == "SLASH":
             stack.append(tok)
@@ -485,7 +485,7 @@ class _Builder:
         return S.Identity(kids[1] if len(kids) > 1 else None, at=_pos(kids[0]))
 
     def filled(self, tree, kids):
-        cls = S.Ones if kids[0].type == "ONES" else S.Zeros
+        cls = S.Ones if kids[0].type in ("ONES", "ONES_OF") else S.Zeros
         if len(kids) == 1:
             return S.Ones(at=_pos(kids[0]))
         return cls(kids[1], kids[2] if len(kids) > 2 else None, at=_pos(kids[0]))

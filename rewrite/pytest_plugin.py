@@ -16,7 +16,7 @@ outcome, the reason or the counterexample, and the statement's source line.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -51,7 +51,9 @@ def _checker(config: pytest.Config) -> Any:
 
 
 class ProofFile(pytest.File):
-    def collect(self):
+    """A `*.proof` file: parsed at collection, its statements checked when they run."""
+
+    def collect(self) -> Iterator[pytest.Item]:
         from .errors import RewriteError
         from .parse import parse_file
         from .shapes import env_from_decls
@@ -80,6 +82,8 @@ class _ProofItem(pytest.Item):
 
 
 class StatementItem(_ProofItem):
+    """One `claim` or `refute`, checked by the process's checker."""
+
     def __init__(self, *, statement: Any, env: Any, proof_file: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.statement, self.env, self.proof_file = statement, env, proof_file

@@ -338,10 +338,14 @@ def _latex(d: Derivation) -> str:
 _MARK = {True: "✓", False: "✗"}
 
 
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 def result_markdown(r: Any) -> str:
     """One checked statement: its outcome line, then why it failed (or the counterexample
     that makes a refute pass) as a code block."""
-    detail = f"{r.steps} steps, " if r.steps is not None else ""
+    detail = f"{_steps(r.steps)}, " if r.steps is not None else ""
     head = f"{_MARK[r.passed]} **{r.outcome}** {r.kind} `{r.file}::{r.name}` ({detail}{r.seconds * 1000:.0f} ms)"
     if r.message and (not r.passed or r.outcome == "false"):
         return f"{head}\n\n```\n{r.message}\n```"
@@ -354,4 +358,4 @@ def result_latex(r: Any) -> str | None:
     if not r.certificate:
         return None
     lhs, rhs = parse_equation(r.certificate["statement"])
-    return f"${show(lhs, 'latex')} = {show(rhs, 'latex')} \\quad \\text{{({r.outcome}, {r.steps} steps)}}$"
+    return f"${show(lhs, 'latex')} = {show(rhs, 'latex')} \\quad \\text{{({r.outcome}, {_steps(r.steps)})}}$"

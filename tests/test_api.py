@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import rewrite
-from rewrite import api, check, kernel, numeric, rules
+from rewrite import api, check, kernel, rules
 from rewrite import syntax as S
 from rewrite.api import (
     Mat, Proof, Scalar, Term, Unknown, Vec, d, det, diag, exp, eye, frob, grad, hadamard, hess, inv, jac,
@@ -69,6 +69,7 @@ BUILT = [
     (grad(norm2(A @ x - b), x), "d/dx ‖A x - b‖²"),
     (grad(logdet(Σ), Σ), "grad(logdet(Σ), Σ)"),
     (jac(A @ x, x), "jac(A x, x)"),
+    (jac(vec(A @ Y), vec(Y)), "jac(vec(A Y), vec(Y))"),
     (hess(x.T @ Y @ x, x), "hess(xᵀ Y x, x)"),
     (ones("n") - x, "ones(n) - x"),
     (ones("m", "n") + A, "ones(m, n) + A"),
@@ -145,6 +146,8 @@ def test_operands_must_be_terms_or_numbers():
         True * A
     with pytest.raises(TypeError, match="declared name"):
         grad(norm2(x), x.T)
+    with pytest.raises(TypeError, match="declared name"):
+        grad(norm2(A), vec(A))
     with pytest.raises(ValueError, match="finite"):
         float("nan") * A
 
@@ -152,17 +155,10 @@ def test_operands_must_be_terms_or_numbers():
 # ---------------------------------------------------------------------------
 # Random well-shaped trees, rebuilt with the builders
 
-ENV = env_from_decls(parse_text("""
-let A, B, C : Mat(n, n)
-let X : Mat(n, n) invertible
-let P : Mat(m, n)
-let x, y : Vec(n)
-let s, t : Scalar
-""").decls)
-NAMED = {name: {"Mat": lambda n, i: Mat(n, *map(str, (i.shape.rows, i.shape.cols)), *sorted(i.props)),
-                "Vec": lambda n, i: Vec(n, str(i.shape.rows), *sorted(i.props)),
-                "Scalar": lambda n, i: Scalar(n, *sorted(i.props))}[info.kind](name, info)
-         for name, info in ENV.items()}
+NAMED = {t.expr.name: t for t in (
+    Mat("A", "n", "n"), Mat("B", "n", "n"), Mat("C", "n", "n"), Mat("X", "n", "n", "invertible"),
+    Mat("P", "m", "n"), Vec("x", "n"), Vec("y", "n"), Scalar("s"), Scalar("t"))}
+ENV = env_from_decls([decl for t in NAMED.values() for decl in t.decls])
 BINARY = {S.Add: lambda a, b: a + b, S.Sub: lambda a, b: a - b, S.Mul: lambda a, b: a @ b,
           S.Div: lambda a, b: a / b, S.Hadamard: hadamard, S.Frob: frob, S.Kron: kron}
 

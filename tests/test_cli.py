@@ -137,6 +137,12 @@ def test_the_seed_option_reaches_the_counterexample(capsys, tmp_path):
     assert first[2]["counterexample"]["seed"] >= 7
 
 
+def test_the_timeout_option_reaches_the_search(capsys, tmp_path):
+    path = proof_file(tmp_path, "t.proof", "let s : Scalar\nclaim beyond_the_rules: tanh(s) = 2 sigmoid(2 s) - 1\n")
+    status, lines, _ = run(capsys, "check", "--timeout", "0.000001", str(path))
+    assert "time limit (1e-06 s)" in lines[1] and status == 1
+
+
 def test_certificates_are_written_and_verify_accepts_them(capsys, tmp_path):
     path = proof_file(tmp_path, "mixed.proof", MIXED)
     certs = tmp_path / "certs"

@@ -148,7 +148,7 @@ def test_examples_that_must_work():
         ("1 - x", S.Sub(N(1), x)),
         ("ones(n) - x", S.Sub(S.Ones(D("n")), x)),
         # The variable of a derivative is a name in the tree: `vec(X)` there is X.
-        ("jac(vec(F), vec(X))", S.Call("jac", (S.Call("vec", (V("F"),)), X))),
+        ("jac(vec(F), vec(X))", S.Call("jac", (S.Call("vec", (V("F"),)), S.Call("vec", (X,))))),
         ("P P⁻¹", S.Mul(V("P"), inv(V("P")))),
         ("d(A)", S.Call("d", (A,))),
     ],

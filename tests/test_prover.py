@@ -38,16 +38,37 @@ def statements(kind):
     return out
 
 
-def refuted_by_search(checker, pf_decls, stmt, env):
-    """Run the search on a statement with the numeric check out of the way; if it claims a
-    proof, say whether the kernel accepted the certificate (it must not: the statement is false)."""
-    lhs, rhs, _ = check_statement(stmt, env)
-    goals = kernel.goals_of(lhs, rhs, env)
+def search_only(checker, lhs, rhs, env):
+    """The goals of `lhs = rhs` and the search's chain for each, or None when the search
+    connects none for some goal: what the checker does, without its numeric shortcut.
+    A Hessian goes through the gradient the search derives first (`kernel.goals_of`)."""
+    gradient, chains = None, []
+    hess = next((side for side in (lhs, rhs) if isinstance(side, S.Call) and side.fn == "hess"), None)
+    if hess is not None:
+        f, x = hess.args
+        assumed = kernel.goals_of(lhs, rhs, env, x)[0].assumed
+        gradient, found = checker.prover.derive(env, f, x, "frob", SMALL, assumed)
+        if gradient is None:
+            return None
+        chains.append(found.steps)
+    goals = kernel.goals_of(lhs, rhs, env, gradient)
     assert goals is not None, "no goal for the kernel: the search was not tried"
-    outcomes = [checker.prover.prove(env, g, SMALL) for g in goals]
-    if not all(o.proved for o in outcomes):
+    for goal in goals[len(chains):]:
+        found = checker.prover.prove(env, goal, SMALL)
+        if not found.proved:
+            return None
+        chains.append(found.steps)
+    return goals, chains, gradient
+
+
+def refuted_by_search(checker, decls, stmt, env):
+    """None if the search finds no proof of the (false) statement; else what went wrong,
+    including whether the kernel accepted the certificate (it must not)."""
+    lhs, rhs, _ = check_statement(stmt, env)
+    found = search_only(checker, lhs, rhs, env)
+    if found is None:
         return None
-    cert = certificate.build(stmt, pf_decls, goals, [o.steps for o in outcomes], checker.rulebase)
+    cert = certificate.build(stmt, decls, *found[:2], checker.rulebase, found[2])
     try:
         kernel.check_certificate(cert, checker.rulebase.texts)
     except kernel.CheckError as e:
