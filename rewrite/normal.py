@@ -13,7 +13,9 @@ few laws no one disputes:
   linear; `:`, `⊙` and `⊗` are bilinear, `:` is `tr(Aᵀ B)`, `⊙` is associative and
   commutative with `ones` neutral; `tr` is invariant under rotating its word, and under
   transposing it;
-- a 1×1 block inside a word (a row times a column) is a scalar and may leave the word.
+- a 1×1 block inside a word (a row times a column) is a scalar and may leave the word;
+- dividing by a 1×1 term multiplies by the reciprocal of each of its factors, and a
+  factor times its reciprocal is 1 (a term that divides by zero has no value to differ).
 
 Everything else (inverses, determinants, elementwise functions, …) is an opaque factor
 whose arguments are normalised in turn. The kernel imports this module; it must stay as
@@ -80,6 +82,10 @@ class Normaliser:
             return {m: -c for m, c in self.poly(e.arg).items()}
         if isinstance(e, S.Div) and isinstance(e.right, S.Num) and e.right.value:
             return {m: c / e.right.value for m, c in self.poly(e.left).items()}
+        if isinstance(e, S.Div):
+            return self._product(self.poly(e.left), self._reciprocal(e.right))
+        if isinstance(e, S.Inverse) and self.shape(e).is_scalar:
+            return self._reciprocal(e.arg)
         if isinstance(e, S.Mul):
             return self._product(self.poly(e.left), self.poly(e.right))
         if isinstance(e, S.Transpose):
@@ -115,7 +121,17 @@ class Normaliser:
                 extra.append(_scalar_word(tuple(block)))
             else:
                 keep.extend(block)
-        return tuple(sorted(scalars + tuple(extra), key=repr)), tuple(keep)
+        return _cancel(scalars + tuple(extra)), tuple(keep)
+
+    def _reciprocal(self, e: S.Expr) -> Poly:
+        """1/e for a 1×1 `e`: a single term inverts factor by factor (it cannot be zero
+        where the term is defined); a sum is one opaque factor."""
+        p = self.poly(e)
+        if len(p) == 1:
+            ((scalars, word), c), = p.items()
+            if not word:
+                return {self._mono(tuple(_inverse(k) for k in scalars), ()): 1 / c}
+        return {self._mono((("inv", ("poly", frozenset(p.items()))),), ()): Fraction(1)}
 
     def _bilinear(self, e: S.Frob | S.Hadamard | S.Kron) -> Poly:
         out: Poly = {}
@@ -168,6 +184,20 @@ class Normaliser:
         """An argument of an opaque factor; a zero keeps its shape."""
         p = self.poly(e)
         return ("poly", frozenset(p.items())) if p else ("zero", str(self.shape(e)))
+
+
+def _inverse(key: tuple) -> tuple:
+    return key[1] if key[0] == "inv" else ("inv", key)
+
+
+def _cancel(scalars: tuple) -> tuple:
+    """Sorted scalar factors, each cancelled against its reciprocal (`s · 1/s = 1`)."""
+    out = list(scalars)
+    for k in scalars:
+        if k in out and _inverse(k) in out:
+            out.remove(k)
+            out.remove(_inverse(k))
+    return tuple(sorted(out, key=repr))
 
 
 def _add(a: Poly, b: Poly, sign: int) -> Poly:

@@ -467,7 +467,7 @@ class _Builder:
 
     def call(self, tree, kids):
         fn, args = kids[0], tuple(kids[1:])
-        name, at = fn.value, _pos(fn)
+        name, at = ("tr" if fn.value == "trace" else fn.value), _pos(fn)
         arity = {"inv": 1, "kron": 2}.get(name) or S.FUNCTIONS[name]
         if len(args) != arity:
             plural = "argument" if arity == 1 else "arguments"

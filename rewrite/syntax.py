@@ -294,7 +294,7 @@ def _is_variable(x: Expr, fn: str) -> bool:
 PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const")
 
 RESERVED = frozenset(
-    "let claim refute tr det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
+    "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
     "tanh d I ones zeros jac hess Mat Vec Scalar grad".split()
 )
 
