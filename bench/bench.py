@@ -222,8 +222,8 @@ def grad_chain_norm(k: int) -> str:
 
 
 def grad_trace_power(k: int) -> str:
-    """d/dX tr(X⋯X) = k Xᵀ⋯Xᵀ (k factors on the left, k-1 on the right), written as
-    products: the rule base knows powers only up to X³."""
+    """d/dX tr(X⋯X) = k Xᵀ⋯Xᵀ (k factors on the left, k-1 on the right), written out as
+    products rather than powers."""
     lhs = " ".join(["X"] * k)
     rhs = "I" if k == 1 else f"{k} {' '.join(['Xᵀ'] * (k - 1))}"
     return f"let X : Mat(n, n)\nclaim grad_trace_power_{k}: d/dX tr({lhs}) = {rhs}"
@@ -273,6 +273,8 @@ def sigmoid_network(k: int) -> str:
 
 @dataclass(frozen=True)
 class Family:
+    """Statements that grow with k, and the range of k to try."""
+
     name: str
     statement: Callable[[int], str]  # k -> proof text: declarations and one claim
     ks: range
@@ -297,7 +299,8 @@ FAMILIES = [
 QUICK_KS = 4  # --quick: the first few k of each family
 
 
-def run_family(bench: Bench, family: Family, ks: Iterable[int], timeout: float) -> tuple[list[tuple[int, Measure]], str]:
+def run_family(bench: Bench, family: Family, ks: Iterable[int],
+               timeout: float) -> tuple[list[tuple[int, Measure]], str]:
     """Measure k = ks in order until a statement fails or takes longer than `timeout`;
     also says where and why the family stopped."""
     rows: list[tuple[int, Measure]] = []
@@ -471,6 +474,7 @@ def notes(measured: list[Measure]) -> list[str]:
 
 
 def bench_proofs(bench: Bench, printer: Printer, folder: Path) -> list[Measure]:
+    """Every statement of every proof file in `folder`, in one table."""
     measured: list[Measure] = []
     rows = []
     for path in expand_paths([folder]):
@@ -485,6 +489,7 @@ def bench_proofs(bench: Bench, printer: Printer, folder: Path) -> list[Measure]:
 
 
 def bench_family(bench: Bench, printer: Printer, family: Family, ks: range, timeout: float) -> list[Measure]:
+    """One family, k by k, in one table with its growth and memory."""
     rows, stop = run_family(bench, family, ks, timeout)
     table = []
     for i, (k, m) in enumerate(rows):
@@ -504,10 +509,14 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"run these families (none named: all): {', '.join(f.name for f in FAMILIES)}")
     ap.add_argument("--quick", action="store_true", help=f"only the first {QUICK_KS} k of each family")
     ap.add_argument("--timeout", type=float, metavar="S",
-                    help=f"search budget per statement, and the time that stops a family (default {Budget().seconds:g})")
-    ap.add_argument("--repeat", type=int, default=1, metavar="N", help="check each statement N times, keep the fastest")
+                    help=f"search budget per statement, and the time that stops a family "
+                         f"(default {Budget().seconds:g})")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="check each statement N times, keep the fastest")
     ap.add_argument("--markdown", action="store_true", help="Markdown tables, to paste into an issue")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     unknown = set(args.families or ()) - {f.name for f in FAMILIES}
     if unknown:
         ap.error(f"no family named {', '.join(sorted(unknown))}")
@@ -545,7 +554,8 @@ def _warmup_statement() -> tuple[S.Statement, Env, S.ProofFile, str]:
 
 def header(budget: Budget, repeat: int) -> list[str]:
     """What was measured, where, and how busy the machine was (2 cores are easily shared)."""
-    memory = "per statement" if reset_peak_rss() else "of the process so far (this system cannot reset the peak)"
+    per_statement = reset_peak_rss()  # trying it once tells whether this system can
+    memory = "per statement" if per_statement else "of the process so far (this system cannot reset the peak)"
     return [
         f"rewrite from {Path(rewrite.__file__).parent}",
         f"Python {platform.python_version()}, egglog {metadata.version('egglog')}, numpy {metadata.version('numpy')}",

@@ -25,7 +25,7 @@ from .shapes import Env, check_statement, elaborate, env_from_decls
 
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
-PROBE = Budget(seconds=0.2, iterations=4)
+PROBE = Budget(seconds=0.1, iterations=3)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The command line: `rewrite check`, `prove`, `simplify`, `verify`.
 
-Exit status: 0 when everything asked for holds, 1 when something fails, 2 for usage
-errors (bad arguments, unreadable input). Output is one line per statement, the last line
+Exit status: 0 when everything asked for holds, 1 when something fails (a file that
+cannot be read or parsed is a failing result), 2 for usage errors: bad arguments, or an
+expression given on the command line that does not parse or shape-check. Output is one line per statement, the last line
 `N passed, M failed`; `--json` prints one JSON object per statement instead.
 """
 
@@ -31,7 +32,7 @@ def _checker(args: argparse.Namespace) -> Checker:
 
 
 def _line(r: Result, label: str) -> str:
-    detail = f"{r.steps} steps, " if r.steps is not None else ""
+    detail = f"{r.steps} step{'' if r.steps == 1 else 's'}, " if r.steps is not None else ""
     head = f"{MARK[r.passed]} {r.outcome:<8} {label}   ({detail}{r.seconds * 1000:.0f} ms)"
     if r.message and (not r.passed or r.outcome == "false"):
         indent = "    "
@@ -77,9 +78,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from . import syntax as S
     from .parse import parse_expr
 
+    from .shapes import check_statement
+
     env = _declared(args.let)
     lhs, rhs = parse_expr(args.lhs, file="<lhs>"), parse_expr(args.rhs, file="<rhs>")
     stmt = S.Statement("claim", "goal", lhs, rhs)
+    check_statement(stmt, env)  # a usage error (exit 2) before any search
     r = _checker(args).check_statement(stmt, env)
     r.file = "<command line>"
     if args.certificate and r.certificate:
@@ -230,7 +234,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # argparse has printed the usage
+        return int(e.code or 0)
     try:
         return args.run(args)
     except RewriteError as e:
@@ -238,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `rewrite check ... | head`: stop quietly
+        sys.stderr.close()
+        return 1
 
 
 if __name__ == "__main__":

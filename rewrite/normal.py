@@ -96,7 +96,28 @@ class Normaliser:
             return self._linear(e)
         if isinstance(e, S.Identity):
             return {((), ((("I", Size.from_dim(e.size) if e.size else None), self.shape(e)),)): Fraction(1)}
+        if isinstance(e, S.Ones):
+            s = self.shape(e)
+            return {self._mono((), ((("Ones", s.rows, s.cols), s),)): Fraction(1)}
+        if isinstance(e, S.Power) and e.exponent.denominator == 1:
+            return self._power(e)
         return self._opaque(e)
+
+    def _power(self, e: S.Power) -> Poly:
+        """An integer power is a repeated product (of the reciprocal, for a negative power
+        of a scalar); the zeroth is 1 or I."""
+        k = int(e.exponent)
+        s = self.shape(e)
+        if k < 0:
+            if not s.is_scalar:
+                return self._opaque(e)
+            base, k = self._reciprocal(e.arg), -k
+        else:
+            base = self.poly(e.arg)
+        out: Poly = {_UNIT: Fraction(1)} if s.is_scalar else {((), ((("I", s.rows), s),)): Fraction(1)}
+        for _ in range(k):
+            out = self._product(out, base)
+        return out
 
     def _product(self, a: Poly, b: Poly) -> Poly:
         out: Poly = {}
@@ -229,6 +250,8 @@ def _tp(f: Factor) -> Factor:
     key, s = f
     if key[0] == "I":
         return f
+    if key[0] == "Ones":
+        return ("Ones", key[2], key[1]), s.transposed()
     return (key[1] if key[0] == "T" else ("T", key)), s.transposed()
 
 

@@ -327,7 +327,9 @@ class _Latex(_Printer):
         else:
             arg, sup = e.arg, ("-" if e.exponent < 0 else "") + self.expr(S.Num(abs(e.exponent)))
         base = self.operand(arg, POSTFIX)
-        if self.level(arg) == POSTFIX or (isinstance(arg, S.Call) and arg.fn == "norm2"):
+        if isinstance(arg, S.Call) and arg.fn == "d":
+            base = rf"\left({base}\right)"  # (dx)ᵀ, not d(xᵀ)
+        elif self.level(arg) == POSTFIX or (isinstance(arg, S.Call) and arg.fn == "norm2"):
             base = f"{{{base}}}"  # a second superscript needs its own group
         return f"{base}^{{{sup}}}"
 

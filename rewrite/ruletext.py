@@ -57,24 +57,20 @@ class RuleText:
 
 @lru_cache(maxsize=None)
 def _patterns(rule: RuleText) -> tuple[tuple[S.Expr, ...], Env]:
-    """Pattern variables get free sizes (`?A_r`×`?A_c`; lower-case: 1×1, or n×1 if `vector`);
-    both sides are inferred together, so the shapes carry every constraint of the rule, and
-    implicit sizes (of `I`, a matrix `0`, `ones`) are written with the same `?` sizes."""
-    vectors = {v for v, c in rule.conditions if c == "vector"}
-    infos = {}
-    for v in rule.variables:
-        if v.isupper():
-            shape = Shape(Size(1, (f"?{v}_r",)), Size(1, (f"?{v}_c",)))
-        elif v in vectors:
-            shape = Shape(Size(1, (f"?{v}_r",)), Size())
-        else:
-            shape = SCALAR
-        infos[v] = VarInfo(v, shape)
+    """Pattern variables get free sizes (`?A_r`×`?A_c`; lower-case: 1×1, or n×1 if `vector`).
+
+    Both sides are inferred with one unifier, so the shapes carry what it takes for both to
+    be well formed; then the two sides must have the same shape without narrowing any
+    pattern variable further (`tr(A) = A` is refused, not read as a rule about 1×1 `A`) —
+    only the implicit sizes of `I`, a matrix `0` or `ones` may take theirs from the other
+    side. Those sizes are then written into the sides with the same `?` variables."""
+    infos = {v: VarInfo(v, _pattern_shape(v, {c for w, c in rule.conditions if w == v})) for v in rule.variables}
     env = Env(infos)
     inf = _Inference(env, Unifier())
     sides = (rule.lhs,) if rule.rhs is None else (rule.lhs, rule.rhs)
     shapes = [inf.shape(s, (i,), zero_ok=True) for i, s in enumerate(sides)]
-    if len(shapes) == 2 and not inf.same(*shapes):
+    if len(shapes) == 2 and not all(_agree(inf.u, x, y) for x, y in zip(*(
+            (inf.u.resolve_shape(s).rows, inf.u.resolve_shape(s).cols) for s in shapes))):
         a, b = (inf.u.resolve_shape(s) for s in shapes)
         raise RewriteError(f"the sides have different shapes: {a} and {b}")
     out = list(sides)
@@ -82,6 +78,38 @@ def _patterns(rule: RuleText) -> tuple[tuple[S.Expr, ...], Env]:
         out[path[0]] = S.replace_at(out[path[0]], path[1:], inf._explicit(node, inf.u.resolve_shape(shape)))
     resolved = Env({v: VarInfo(v, inf.u.resolve_shape(i.shape)) for v, i in infos.items()})
     return tuple(out), resolved
+
+
+_SQUARE = {"square", "invertible", "symmetric", "spd", "orthogonal"}
+
+
+def _pattern_shape(v: str, conditions: set[str]) -> Shape:
+    """Free sizes for a pattern variable, narrowed by its shape conditions. Lower-case
+    letters are 1×1 unless they are a `vector` (or a `row`)."""
+    rows, cols = Size(1, (f"?{v}_r",)), Size(1, (f"?{v}_c",))
+    if v.islower() and not conditions & {"vector", "row"}:
+        return SCALAR
+    if conditions & {"vector", "scalar"}:
+        cols = Size()
+    if conditions & {"row", "scalar"}:
+        rows = Size()
+    if conditions & _SQUARE:
+        cols = rows
+    return Shape(rows, cols)
+
+
+def _agree(u: Unifier, x: Size, y: Size) -> bool:
+    """Equal sizes, or made equal by sizing an implicit `I`/`0`/`ones` (a `?N` variable;
+    pattern variables' sizes are `?A_r`, `?A_c`)."""
+    x, y = u.resolve(x), u.resolve(y)
+    if x == y:
+        return True
+    for lone, other in ((x, y), (y, x)):
+        if lone.coeff == 1 and len(lone.atoms) == 1 and "_" not in lone.atoms[0] \
+                and lone.atoms[0].startswith("?") and lone.atoms[0] not in other.atoms:
+            u.unify(lone, other)
+            return True
+    return False
 
 
 @lru_cache(maxsize=None)

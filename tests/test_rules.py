@@ -53,7 +53,7 @@ def write_rules(folder: Path, name: str, line: str, line_no: int = 3) -> Path:
 
 WRONG = [
     "tr-swap : tr(A B C) = tr(B A C)",
-    "tp-mul-wrong : (A B)ᵀ = Aᵀ Bᵀ",
+    "tp-mul-wrong : (A B)ᵀ = Aᵀ Bᵀ  if A square, B square",
     "d-inv-wrong : d(A⁻¹) => A⁻¹ d(A) A⁻¹  if A invertible",
     "d-mul-wrong : d(A B) => d(A) B + d(B) A",
     "d-det-wrong : d(det(A)) => det(A) tr(d(A))  if A invertible",
@@ -74,7 +74,8 @@ def test_a_false_rule_refuses_to_load_naming_file_line_rule_and_counterexample(l
     assert "seed" in message and "largest relative difference" in message
 
 
-@pytest.mark.parametrize("line", ["scalar-vector : s = ones(2)", "sizes : I(2) = I(3)", "kron-ones : x ⊗ ones(2) = x  if x vector"])
+@pytest.mark.parametrize("line", ["scalar-vector : s = ones(2)", "sizes : I(2) = I(3)", "kron-ones : x ⊗ ones(2) = x  if x vector",
+                                  "narrowing : tr(A) = A", "transpose-order : (A B)ᵀ = Aᵀ Bᵀ"])
 def test_a_rule_whose_sides_have_different_shapes_refuses_to_load(line, tmp_path):
     planted = write_rules(tmp_path, "shapes.rules", line)
     with pytest.raises(RuleError, match=r"does not shape-check: the sides have different shapes") as caught:
