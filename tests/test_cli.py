@@ -14,7 +14,7 @@ from rewrite.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^(?P<mark>[✓✗]) (?P<outcome>proved|false|unknown|unsound|error) +(?P<label>\S+)   "
-                  r"\(((?P<steps>\d+) steps, )?\d+ ms\)$")
+                  r"\(((?P<steps>\d+) steps?, )?\d+ ms\)$")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 MIXED = """\
