@@ -21,6 +21,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Union
 
+from . import render
 from . import syntax as S
 from .check import Checker, Result, Settings, check_file
 from .egraph import Budget
@@ -304,6 +305,21 @@ class _Answer:
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def explain(self, style: str = "text") -> str:
+        """The derivation a person would write (`style`: "text", "markdown" or "latex"),
+        or why there is none."""
+        if self.certificate is None:
+            return f"{self.statement}: {self.outcome}" + (f"\n{self.message}" if self.message else "")
+        return render.explain(self.certificate, style)
+
+    def _repr_markdown_(self) -> str:
+        if self.certificate is None:
+            return f"**{self.outcome}**: {self.statement}" + (f"\n\n```\n{self.message}\n```" if self.message else "")
+        return render.explain(self.certificate, "markdown")
+
+    def _repr_latex_(self) -> str | None:
+        return render.explain(self.certificate, "latex") if self.certificate is not None else None
 
 
 class Proof(_Answer):
