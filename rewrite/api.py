@@ -398,10 +398,31 @@ def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float 
     return Term(simpler, tuple(d for d in decls if d.names[0] in used)), answer
 
 
+def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
+           timeout: float = 2.0) -> tuple[Term | S.Expr | None, Proof | Unknown]:
+    """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
+    respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
+    (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
+    declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`."""
+    if kind not in S.DERIVATIVES:
+        raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES))}, not {kind!r}")
+    decls = _declarations(let, f, wrt)
+    env = env_from_decls(decls)
+    tree, x = _tree(f, "<expr>"), _tree(wrt, "<wrt>")
+    derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
+    elaborate(derivative, env)  # ShapeError for a non-scalar f of grad, an undeclared name, ...
+    found, r = _checker(0, timeout).derive(tree, x, env, kind)
+    answer = _answer(r, f"{show(derivative)} = {show(found) if found is not None else '?'}")
+    if found is None or not isinstance(f, Term):
+        return found, answer
+    used = S.free_names(found)
+    return Term(found, tuple(d for d in decls if d.names[0] in used)), answer
+
+
 # `sum` is left out of `import *`, which would shadow the builtin; import it by name.
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
     "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
-    "prove", "simplify", "Proof", "Unknown", "check_file",
+    "prove", "simplify", "derive", "Proof", "Unknown", "check_file",
 ]

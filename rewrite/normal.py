@@ -128,8 +128,9 @@ class Normaliser:
         return {m: c for m, c in out.items() if c}
 
     def _mono(self, scalars: tuple, word: tuple[Factor, ...]) -> Mono:
-        """A monomial made canonical: identities dropped, 1×1 blocks moved to the scalars."""
-        word = tuple(f for f in word if f[0][0] != "I") or word[:1]
+        """A monomial made canonical: identities dropped, `X⁻¹ X` and `X X⁻¹` cancelled,
+        1×1 blocks moved to the scalars."""
+        word = _cancel_inverses(tuple(f for f in word if f[0][0] != "I") or word[:1])
         blocks: list[list[Factor]] = [[]]
         for f in word:
             blocks[-1].append(f)
@@ -205,6 +206,38 @@ class Normaliser:
         """An argument of an opaque factor; a zero keeps its shape."""
         p = self.poly(e)
         return ("poly", frozenset(p.items())) if p else ("zero", str(self.shape(e)))
+
+
+def _inverted(f: Factor) -> Factor | None:
+    """The factor X when `f` is X⁻¹ (or X⁻ᵀ: then Xᵀ), X itself a single factor."""
+    key, shape = f
+    transposed = key[0] == "T"
+    if transposed:
+        key = key[1]
+    if key[0] != "Inverse":
+        return None
+    kind, form = key[2][0]
+    if kind != "poly" or len(form) != 1:
+        return None
+    ((scalars, word), c), = form
+    if scalars or len(word) != 1 or c != 1:
+        return None
+    return _tp(word[0]) if transposed else word[0]
+
+
+def _cancel_inverses(word: tuple[Factor, ...]) -> tuple[Factor, ...]:
+    """`X⁻¹ X` and `X X⁻¹` are I where the inverse exists — and only there is the term
+    defined. An identity stays when nothing else is left, to keep the size."""
+    out: list[Factor] = []
+    for f in word:
+        if out and (_inverted(out[-1]) == f or _inverted(f) == out[-1]):
+            out.pop()
+            continue
+        out.append(f)
+    if not out and word:
+        n = word[0][1].rows
+        return ((("I", n), Shape(n, n)),)
+    return tuple(out)
 
 
 def _inverse(key: tuple) -> tuple:
