@@ -34,13 +34,14 @@ class OutOfDomain(ArithmeticError):
     """log, sqrt, logdet or a fractional power of a value outside its domain: redraw."""
 
 
-def claims() -> list:
+def statements(kind: str) -> list:
+    """The derivative statements of proofs/ of this kind, elaborated, as test parameters."""
     out = []
     for path in PROOFS:
         pf = parse_file(path)
         env = env_from_decls(pf.decls)
         for stmt in pf.statements:
-            if stmt.kind == "claim" and isinstance(stmt.lhs, S.Call) and stmt.lhs.fn in S.DERIVATIVES:
+            if stmt.kind == kind and isinstance(stmt.lhs, S.Call) and stmt.lhs.fn in S.DERIVATIVES:
                 lhs, rhs, _ = check_statement(stmt, env)
                 out.append(pytest.param(lhs, rhs, env, id=f"{path.name}::{stmt.name}"))
     return out
@@ -173,15 +174,19 @@ def determined_part(g, props: frozenset[str]):
 
 def matrix(r: int, c: int, props: frozenset[str], rng: np.random.Generator, positive_entries: bool):
     """Full rank and condition number ≤ 4 (singular values in [0.5, 2]); with
-    `positive_entries`, entries in [0.5, 2] and, if square, a positive determinant."""
+    `positive_entries` (for log, sqrt, logdet), entries in [0.5, 2] and, if square, a
+    positive determinant."""
     if positive_entries:
+        if props & {"diagonal", "orthogonal"}:
+            raise NotImplementedError(f"no positive draw written yet for a matrix that is {', '.join(props)}")
         a = rng.uniform(0.5, 2.0, (r, c))
         if r == c:
             a = a + 2 * r * np.eye(r)  # diagonally dominant with a positive diagonal: det > 0
             a = (a + a.T) / 2 if props & {"symmetric", "spd"} else a
         return a
     k = min(r, c)
-    sigma = rng.uniform(0.5, 2.0, k) * ("spd" not in props and rng.choice([-1.0, 1.0], k) or 1.0)
+    signs = np.ones(k) if "spd" in props else rng.choice([-1.0, 1.0], k)
+    sigma = rng.uniform(0.5, 2.0, k) * signs
     u = np.linalg.qr(rng.standard_normal((r, k)))[0]
     if props & {"symmetric", "spd"}:
         return (u * sigma) @ u.T
@@ -202,31 +207,25 @@ def draw(env: Env, names: frozenset[str], sizes: dict[str, int], seed: int, posi
     return out
 
 
-def dimension_names(e: S.Expr, env: Env) -> list[str]:
-    """The sizes to draw: those of the names used, and those written in the tree (`I(n)`)."""
+def dimension_names(env: Env, *trees: S.Expr) -> list[str]:
+    """The sizes to draw: those of the names used, and those written in the trees (`I(n)`)."""
     names = set()
-    for _, t in S.subterms(e):
-        if isinstance(t, S.Var):
-            shape = env[t.name].shape
-            names.update(shape.rows.atoms, shape.cols.atoms)
-        for _, value in t.payload():
-            if isinstance(value, S.Dim):
-                names.update(f for f in value.factors if isinstance(f, str))
+    for tree in trees:
+        for _, t in S.subterms(tree):
+            if isinstance(t, S.Var):
+                shape = env[t.name].shape
+                names.update(shape.rows.atoms, shape.cols.atoms)
+            names.update(f for _, v in t.payload() if isinstance(v, S.Dim) for f in v.factors if isinstance(f, str))
     return sorted(names)
 
 
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lhs, rhs, env", claims())
-@settings(max_examples=8, deadline=None)
-@given(data=st.data())
-def test_claimed_derivative_matches_autograd(lhs: S.Call, rhs: S.Expr, env: Env, data) -> None:
-    both = S.Add(lhs, rhs)  # only to walk both sides at once
-    sizes = data.draw(st.fixed_dictionaries({n: st.integers(1, 4) for n in dimension_names(both, env)}), "sizes")
-    seed = data.draw(st.integers(0, 2**32 - 1), "seed")
+def difference(lhs: S.Call, rhs: S.Expr, env: Env, sizes: dict[str, int], seed: int) -> float:
+    """max |claimed - autograd|, relative to autograd's largest entry (or 1), at one draw."""
     for positive_entries in (False, True):  # redraw with positive entries for log, sqrt, logdet
-        values = draw(env, S.free_names(both), sizes, seed, positive_entries)
+        values = draw(env, S.free_names(lhs) | S.free_names(rhs), sizes, seed, positive_entries)
         try:
             want, got = autodiff(lhs, values, sizes), evaluate(rhs, values, sizes)
             break
@@ -238,5 +237,21 @@ def test_claimed_derivative_matches_autograd(lhs: S.Call, rhs: S.Expr, env: Env,
     if lhs.fn == "grad":
         want, got = (determined_part(g, env[x.name].props) for g in (want, got))
     assert got.shape == want.shape
-    scale = max(1.0, np.abs(want).max())
-    assert np.abs(got - want).max() <= TOLERANCE * scale, f"claimed\n{got}\nautograd\n{want}"
+    return float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
+
+
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")  # Hessians of linear functions
+@pytest.mark.parametrize("lhs, rhs, env", statements("claim"))
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_claimed_derivative_matches_autograd(lhs: S.Call, rhs: S.Expr, env: Env, data) -> None:
+    sizes = data.draw(st.fixed_dictionaries({n: st.integers(1, 4) for n in dimension_names(env, lhs, rhs)}), "sizes")
+    assert difference(lhs, rhs, env, sizes, data.draw(st.integers(0, 2**32 - 1), "seed")) <= TOLERANCE
+
+
+@pytest.mark.parametrize("lhs, rhs, env", statements("refute"))
+def test_refuted_derivative_differs_from_autograd(lhs: S.Call, rhs: S.Expr, env: Env) -> None:
+    """The known mistakes of proofs/ are caught the same way (so the comparison can fail):
+    sizes all different and ≥ 2, so that no transposition or factor hides."""
+    sizes = {n: k for k, n in enumerate(dimension_names(env, lhs, rhs), start=2)}
+    assert difference(lhs, rhs, env, sizes, seed=0) > 1e3 * TOLERANCE
