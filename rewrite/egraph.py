@@ -601,6 +601,8 @@ class Search:
         """
         start = time.perf_counter()
         nodes, _ = self._counts()
+        if budget.seconds <= 0:
+            return RunReport("time", 0, nodes, 0.0)
         last_firings, growth, last_round = 0, 1.0, 0.0
         for i in range(1, budget.iterations + 1):
             elapsed = time.perf_counter() - start

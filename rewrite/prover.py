@@ -13,7 +13,7 @@ Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `kernel`, `sy
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from . import syntax as S
@@ -151,9 +151,9 @@ class Prover:
         return kernel, Rewriter(kernel, self.oneway)
 
     @staticmethod
-    def _normalize(rw: Rewriter, t: S.Expr) -> tuple[S.Expr, list[ChainStep]]:
+    def _normalize(rw: Rewriter, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[ChainStep]]:
         try:
-            nf, steps = rw.normalize(t)
+            nf, steps = rw.normalize(t, deadline)
         except BudgetError:
             return t, []
         return nf, [ChainStep(s.rule, True, s.path, s.term) for s in steps]
@@ -161,9 +161,10 @@ class Prover:
     def prove(self, env: Env, goal: Goal, budget: Budget = Budget()) -> Outcome:
         """A chain from `goal.start` to `goal.end` (both elaborated), or why there is none."""
         clock = time.perf_counter()
+        deadline = clock + budget.seconds
         kernel, rw = self._stage(env, goal)
-        s1, to_s1 = self._normalize(rw, goal.start)
-        e1, to_e1 = self._normalize(rw, goal.end)
+        s1, to_s1 = self._normalize(rw, goal.start, deadline)
+        e1, to_e1 = self._normalize(rw, goal.end, deadline)
         back = reverse(goal.end, to_e1)
         if kernel.normal(s1) == kernel.normal(e1):
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
@@ -176,14 +177,15 @@ class Prover:
 
             def normal_forms_meet() -> bool:
                 l, r = search.extract("lhs"), search.extract("rhs")
-                nl, to_nl = self._normalize(rw, l)
-                nr, to_nr = self._normalize(rw, r)
+                nl, to_nl = self._normalize(rw, l, deadline)
+                nr, to_nr = self._normalize(rw, r, deadline)
                 if kernel.normal(nl) != kernel.normal(nr):
                     return False
                 meet[:] = [l, to_nl, nl, r, to_nr]
                 return True
 
-            report = search.run(budget, goal=("lhs", "rhs"), on_round=explainer.add_round, until=normal_forms_meet)
+            remaining = replace(budget, seconds=max(0.0, deadline - time.perf_counter()))
+            report = search.run(remaining, goal=("lhs", "rhs"), on_round=explainer.add_round, until=normal_forms_meet)
         middle = None
         if report.stop == "equal" and not meet:
             middle = explainer.chain(s1, e1)

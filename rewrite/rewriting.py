@@ -14,6 +14,7 @@ the kernel), so the steps it records are certificate steps. Imports: `kernel`, `
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from . import syntax as S
@@ -45,9 +46,11 @@ class Rewriter:
             self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r))
         self._memo: dict[S.Expr, tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
 
-    def normalize(self, t: S.Expr) -> tuple[S.Expr, list[Rewrite]]:
-        """The normal form of `t` and the steps to it; `BudgetError` past `MAX_STEPS`."""
+    def normalize(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Rewrite]]:
+        """The normal form of `t` and the steps to it; `BudgetError` past `MAX_STEPS` or
+        past `deadline` (a `time.perf_counter()` value)."""
         self._count = 0
+        self._deadline = deadline
         nf, local = self._norm(t)
         steps, current = [], t
         for rule, path, sub in local:
@@ -87,6 +90,8 @@ class Rewriter:
             if self._count > MAX_STEPS:
                 raise BudgetError(f"rewriting did not terminate within {MAX_STEPS} steps "
                                   f"(last rule: {out[0]})")
+            if self._deadline is not None and self._count % 32 == 0 and time.perf_counter() > self._deadline:
+                raise BudgetError("rewriting ran out of time")
             events.append((out[0], (), out[1]))
             t, children_done = out[1], False
         self._memo[t] = (t, [])

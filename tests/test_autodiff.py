@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 autograd = pytest.importorskip("autograd")
@@ -26,12 +26,14 @@ from rewrite.shapes import Env, check_statement, env_from_decls  # noqa: E402
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
 # Both sides are exact up to rounding (reverse mode against a closed form) on draws whose
-# condition numbers are at most 4: measured differences are ~1e-15 of the larger entry.
+# condition numbers are at most 4: the worst of 60 draws of every claim was 2e-15 of the
+# larger entry, and the known mistakes of proofs/ differ by 0.09 or more.
 TOLERANCE = 1e-9
 
 
 class OutOfDomain(ArithmeticError):
-    """log, sqrt, logdet or a fractional power of a value outside its domain: redraw."""
+    """log, sqrt, logdet or a fractional power of a value outside its domain, or a
+    singular matrix inverted: the claim says nothing there."""
 
 
 def statements(kind: str) -> list:
@@ -72,7 +74,7 @@ def evaluate(e: S.Expr, values: dict, sizes: dict[str, int]):
     if isinstance(e, S.Transpose):
         return anp.transpose(ev(e.arg))
     if isinstance(e, S.Inverse):
-        return anp.linalg.inv(ev(e.arg))
+        return anp.linalg.inv(nonsingular(ev(e.arg)))
     if isinstance(e, S.Power):
         return power(ev(e.arg), e.exponent)
     if isinstance(e, S.Call):
@@ -103,6 +105,14 @@ def positive(a, what: str):
     return a
 
 
+def nonsingular(a):
+    """Drawn matrices have condition numbers ≤ 4, products of them ≤ 4ᵏ; a singular one
+    (M Mᵀ for a wide Mᵀ) comes out of rounding near 1e16."""
+    if np.linalg.cond(getval(a)) > 1e8:
+        raise OutOfDomain("a singular matrix")
+    return a
+
+
 def power(a, p):
     if a.size == 1:
         return positive(a, "fractional power")**float(p) if p.denominator != 1 else a**int(p)
@@ -113,7 +123,7 @@ def power(a, p):
 
 
 def logdet(a):
-    sign, log_abs = anp.linalg.slogdet(a)
+    sign, log_abs = anp.linalg.slogdet(nonsingular(a))
     if getval(sign) <= 0:
         raise OutOfDomain("logdet")
     return log_abs
@@ -149,6 +159,9 @@ def by_vec(j, rows: int, x_shape: tuple[int, int]):
 
 
 def autodiff(derivative: S.Call, values: dict, sizes: dict[str, int]):
+    """`grad(f, X)`, `jac(y, x)` or `hess(f, x)` at `values`, by autograd, in the layouts of
+    LANGUAGE.md: a gradient has X's shape; a Jacobian has a row per entry of y and a column
+    per entry of vec(X); a Hessian is the Jacobian of the gradient."""
     kind, (f, x) = derivative.fn, derivative.args
     name = x.args[0].name if isinstance(x, S.Call) else x.name  # jac(y, vec(X)) or a name
     at = values[name]
@@ -222,8 +235,9 @@ def dimension_names(env: Env, *trees: S.Expr) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def difference(lhs: S.Call, rhs: S.Expr, env: Env, sizes: dict[str, int], seed: int) -> float:
-    """max |claimed - autograd|, relative to autograd's largest entry (or 1), at one draw."""
+def difference(lhs: S.Call, rhs: S.Expr, env: Env, sizes: dict[str, int], seed: int) -> float | None:
+    """max |claimed - autograd|, relative to autograd's largest entry (or 1), at one draw;
+    None if the sizes admit no point where both sides are defined."""
     for positive_entries in (False, True):  # redraw with positive entries for log, sqrt, logdet
         values = draw(env, S.free_names(lhs) | S.free_names(rhs), sizes, seed, positive_entries)
         try:
@@ -232,7 +246,7 @@ def difference(lhs: S.Call, rhs: S.Expr, env: Env, sizes: dict[str, int], seed: 
         except OutOfDomain:
             continue
     else:
-        pytest.fail("no draw inside the domain of the claim's functions")
+        return None
     x = lhs.args[1]
     if lhs.fn == "grad":
         want, got = (determined_part(g, env[x.name].props) for g in (want, got))
@@ -246,7 +260,9 @@ def difference(lhs: S.Call, rhs: S.Expr, env: Env, sizes: dict[str, int], seed: 
 @given(data=st.data())
 def test_claimed_derivative_matches_autograd(lhs: S.Call, rhs: S.Expr, env: Env, data) -> None:
     sizes = data.draw(st.fixed_dictionaries({n: st.integers(1, 4) for n in dimension_names(env, lhs, rhs)}), "sizes")
-    assert difference(lhs, rhs, env, sizes, data.draw(st.integers(0, 2**32 - 1), "seed")) <= TOLERANCE
+    found = difference(lhs, rhs, env, sizes, data.draw(st.integers(0, 2**32 - 1), "seed"))
+    assume(found is not None)  # logdet(M Mᵀ) of a tall M, say: hypothesis draws other sizes
+    assert found <= TOLERANCE
 
 
 @pytest.mark.parametrize("lhs, rhs, env", statements("refute"))
@@ -254,4 +270,5 @@ def test_refuted_derivative_differs_from_autograd(lhs: S.Call, rhs: S.Expr, env:
     """The known mistakes of proofs/ are caught the same way (so the comparison can fail):
     sizes all different and ≥ 2, so that no transposition or factor hides."""
     sizes = {n: k for k, n in enumerate(dimension_names(env, lhs, rhs), start=2)}
-    assert difference(lhs, rhs, env, sizes, seed=0) > 1e3 * TOLERANCE
+    found = difference(lhs, rhs, env, sizes, seed=0)
+    assert found is not None and found > 1e3 * TOLERANCE
