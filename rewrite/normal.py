@@ -11,7 +11,7 @@ few laws no one disputes:
 - `ᵀ` is linear, reverses words and undoes itself, and a 1×1 value is its own transpose;
 - `tr`, `sum`, `vec`, `diag`, `d`, and the first argument of `grad`/`jac`/`hess` are
   linear; `:`, `⊙` and `⊗` are bilinear, `:` is `tr(Aᵀ B)`, `⊙` is associative and
-  commutative with `ones` neutral; `tr` is invariant under rotating its word, and under
+  commutative with `ones` neutral (a 1×1 `ones` is the number 1); `tr` is invariant under rotating its word, and under
   transposing it;
 - a 1×1 block inside a word (a row times a column) is a scalar and may leave the word;
 - dividing by a 1×1 term multiplies by the reciprocal of each of its factors, and a
@@ -98,6 +98,8 @@ class Normaliser:
             return {((), ((("I", Size.from_dim(e.size) if e.size else None), self.shape(e)),)): Fraction(1)}
         if isinstance(e, S.Ones):
             s = self.shape(e)
+            if s.is_scalar:
+                return {_UNIT: Fraction(1)}
             return {self._mono((), ((("Ones", s.rows, s.cols), s),)): Fraction(1)}
         if isinstance(e, S.Power) and e.exponent.denominator == 1:
             return self._power(e)

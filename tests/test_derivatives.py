@@ -64,6 +64,9 @@ EQUALLY_SIMPLE = {
                          "σ' written σ ⊙ (ones - σ), as notation.proof::s8 does, not σ(z) ⊙ σ(-z)"),
     "notation.proof::s2": ("-X⁻ᵀ X⁻ᵀ", "the transpose distributed over the product"),
     "notation.proof::s27": ("x / ‖x‖", "‖x‖ for sqrt(xᵀ x)"),
+    "more.proof::t2": ("-(X + A)⁻ᵀ (X + A)⁻ᵀ", "the transpose distributed over the product"),
+    "more.proof::t6": ("a bᵀ Xᵀ + Xᵀ a bᵀ", "the same sum in the other order"),
+    "more.proof::t19": ("diag(A x) + diag(x) A", "the same sum in the other order"),
 }
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
@@ -97,6 +100,16 @@ PRESENTATION = {
     "notation.proof::s30": "`-(X⁻ᵀ (Aᵀ Bᵀ) X⁻ᵀ)`: parentheses around the negated product and inside it",
     "prml.proof::p1": "`2 (-(Σ⁻¹ (x - μ)))`: a negation nested inside the factor 2",
     "prml.proof::p3": "`0.5 (-(2 Φᵀ (t - Φ w))) + λ w`: factors 0.5 and 2 not combined, a nested negation",
+    "more.proof::t2": "`-((X + A)⁻ᵀ (X + A)⁻ᵀ)`: parentheses around the negated product",
+    "more.proof::t3": "`-(X⁻ᵀ Xᵀ X⁻ᵀ) / det(X)`: X⁻ᵀ Xᵀ not cancelled",
+    "more.proof::t5": "`2 Xᵀ Xᵀ + Xᵀ Xᵀ`: like terms not collected, Xᵀ Xᵀ not a power",
+    "more.proof::t8": "`0.5 Λ⁻¹ - 0.5 (x - μ) (xᵀ - μᵀ)`: the transpose of x - μ distributed",
+    "more.proof::t13": "`Aᵀ (A x / ‖A x‖)`: parentheses inside a product",
+    "more.proof::t20": "`(A + Aᵀ) x / (x : x) - (x : A x) (2 x / ((x : x) (x : x)))`: `x : x` for `xᵀ x`, "
+                       "no common denominator, no square",
+    "more.proof::t26": "`2 (X a) aᵀ`: parentheses inside a product",
+    "more.proof::t27": "`exp(-(x : x))⋅2 (-x)`: `x : x` for `xᵀ x`, a ⋅ and a nested negation",
+    "more.proof::t29": "`(ones(1) - tanh(a : x) tanh(a : x)) a`: `ones(1)` for 1, `a : x` for `aᵀ x`, no square",
 }
 
 # Forms that depend on the machine's speed: `Checker._present` simplifies under a budget of
@@ -117,6 +130,8 @@ NOT_DERIVED = {
     "magnus_neudecker.proof::m14": "hess(xᵀ S x + aᵀ x, x): not found (saturated)",
     "notation.proof::s10": "hess(1/2 x' A x - b' x, x): not found (saturated)",
     "notation.proof::s11": "hess(norm2(A x - b), x): not found (saturated)",
+    "more.proof::t17": "hess(‖A x - b‖², x): not found (saturated)",
+    "more.proof::t18": "hess(xᵀ x xᵀ x, x): not found (time limit; rule-firing limit with 20 s)",
 }
 
 
