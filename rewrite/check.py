@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import certificate, kernel, numeric, prover, rules
+from . import certificate, kernel, numeric, present, prover, rules
 from . import syntax as S
 from .egraph import Budget
 from .errors import RewriteError
@@ -240,11 +240,12 @@ class Checker:
                 raise _NotFound(outcome.reason)
             found, steps = self._present(env, found, outcome.steps, form, x, goals[0])
             chains.append(steps)
-            stmt = S.Statement("claim", kind, S.Call(kind, (f, x)), found)
+            stmt = S.Statement("claim", kind, S.Call(kind, (f, x)), present.unsized(found, S.Call(kind, (f, x)), env))
             self._certify(stmt, env, _declarations(env), kernel.goals_of(stmt.lhs, found, env, gradient) or [],
                           chains, result, gradient)
             if result.outcome == "proved":
                 verdict = numeric.compare(stmt.lhs, found, env, seed=self.settings.seed, draws=self.settings.draws)
+                found = stmt.rhs
                 if verdict.agrees is False:
                     result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
         except _NotFound as nf:
@@ -264,7 +265,7 @@ class Checker:
         if outcome.proved and simpler != g:
             steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
             g = simpler
-        tidy = _left_associated(g)
+        tidy = present.tidy(g, env)
         if tidy != g:
             steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
         return tidy, steps
@@ -299,16 +300,6 @@ class Checker:
 
 class _NotFound(Exception):
     """No derivative found within the budget (reported as `unknown`)."""
-
-
-def _left_associated(e: S.Expr) -> S.Expr:
-    """Products written as a person writes them: `2 Aᵀ (A x - b)`, not `2 (Aᵀ (A x - b))`."""
-    kids = e.children()
-    if kids:
-        e = e.with_children(tuple(_left_associated(k) for k in kids))
-    while isinstance(e, S.Mul) and isinstance(e.right, S.Mul):
-        e = S.Mul(S.Mul(e.left, e.right.left), e.right.right)
-    return e
 
 
 def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 The claimed right side is evaluated by a translator written here from the syntax tree to
 autograd's numpy, independently of rewrite/numeric.py (which is what the checker's own
 spot-check trusts), and compared with autograd's reverse-mode derivative of the left side
-at the same random point. The proof files' own tests say the claims are proved, so a
-mismatch here is a soundness bug: a wrong rule that the kernel replayed and that the
-numeric spot-check let through. autograd is a test extra; without it the module is skipped.
+at the same random point; so is every gradient `derive` proves for a random expression.
+The proof files' own tests say the claims are proved, so a mismatch here is a soundness
+bug: a wrong rule that the kernel replayed and that the numeric spot-check let through.
+autograd is a test extra; without it the module is skipped.
 """
 
 import math
@@ -20,9 +21,11 @@ autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402 -- only once autograd is known to be installed
 from autograd.tracer import getval  # noqa: E402
 
+from rewrite import derive  # noqa: E402
 from rewrite import syntax as S  # noqa: E402
-from rewrite.parse import parse_file  # noqa: E402
-from rewrite.shapes import Env, check_statement, env_from_decls  # noqa: E402
+from rewrite.parse import parse_decl, parse_file  # noqa: E402
+from rewrite.shapes import SCALAR, Env, check_statement, elaborate, env_from_decls  # noqa: E402
+from rewrite.strategies import well_shaped  # noqa: E402
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
 # Both sides are exact up to rounding (reverse mode against a closed form) on draws whose
@@ -107,7 +110,8 @@ def positive(a, what: str):
 
 def nonsingular(a):
     """Drawn matrices have condition numbers ≤ 4, products of them ≤ 4ᵏ; a singular one
-    (M Mᵀ for a wide Mᵀ) comes out of rounding near 1e16."""
+    (M Mᵀ for a wide Mᵀ) comes out of rounding near 1e16. (autograd differentiates det
+    through the inverse, so det needs this too.)"""
     if np.linalg.cond(getval(a)) > 1e8:
         raise OutOfDomain("a singular matrix")
     return a
@@ -130,7 +134,7 @@ def logdet(a):
 
 
 SCALAR_VALUED = {
-    "tr": anp.trace, "det": anp.linalg.det, "logdet": logdet, "sum": anp.sum,
+    "tr": anp.trace, "det": lambda a: anp.linalg.det(nonsingular(a)), "logdet": logdet, "sum": anp.sum,
     "norm": lambda a: anp.sqrt(anp.sum(a * a)), "norm2": lambda a: anp.sum(a * a),
 }
 MATRIX_VALUED = {
@@ -272,3 +276,25 @@ def test_refuted_derivative_differs_from_autograd(lhs: S.Call, rhs: S.Expr, env:
     sizes = {n: k for k, n in enumerate(dimension_names(env, lhs, rhs), start=2)}
     found = difference(lhs, rhs, env, sizes, seed=0)
     assert found is not None and found > 1e3 * TOLERANCE
+
+
+FUZZ_LETS = ("A : Mat(m, n)", "x : Vec(n)", "b : Vec(m)", "X : Mat(n, n) invertible", "S : Mat(n, n) symmetric",
+             "s : Scalar")
+FUZZ_ENV = env_from_decls([parse_decl(t) for t in FUZZ_LETS])
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_derived_gradient_of_a_random_expression_matches_autograd(data) -> None:
+    """`derive` beyond the examples: a gradient it proves for a random scalar expression is
+    the one autograd computes."""
+    f = data.draw(well_shaped(FUZZ_ENV, SCALAR, max_depth=2), "f")
+    names = sorted(S.free_names(f))
+    assume(names)
+    x = S.Var(data.draw(st.sampled_from(names), "wrt"))
+    gradient, proof = derive(f, x, let=FUZZ_LETS, timeout=0.5)
+    assume(proof)
+    lhs, _ = elaborate(S.Call("grad", (f, x)), FUZZ_ENV)
+    sizes = data.draw(st.fixed_dictionaries({"m": st.integers(1, 4), "n": st.integers(1, 4)}), "sizes")
+    found = difference(lhs, elaborate(gradient, FUZZ_ENV)[0], FUZZ_ENV, sizes, data.draw(st.integers(0, 2**32 - 1)))
+    assert found is not None and found <= TOLERANCE
