@@ -9,6 +9,7 @@ escapes `check_file`: bad input becomes an `error` result carrying its location.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from .shapes import Env, check_statement, elaborate, env_from_decls
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
 PROBE = Budget(seconds=0.1, iterations=3)
+RECURSION_LIMIT = 20_000
 
 
 @dataclass
@@ -80,6 +82,8 @@ class Checker:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.rulebase = rules.load(self.settings.rules_dir)
+        # Trees may be as deep as the parser allows; every stage walks them recursively.
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
         self.prover = prover.Prover(self.rulebase)
 
     def check_file(self, path: str | Path) -> list[Result]:
@@ -127,6 +131,9 @@ class Checker:
         except RewriteError as e:
             result.outcome = "error"
             result.message = f"{e.located(path, stmt.at)} (in {stmt.kind} {stmt.name})"
+        except RecursionError:
+            result.outcome = "error"
+            result.message = f"{path}:{stmt.at}: the statement is nested too deeply to check (in {stmt.kind} {stmt.name})"
         result.seconds = time.perf_counter() - start
         return result
 

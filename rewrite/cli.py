@@ -234,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # deep trees, walked recursively
     try:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse has printed the usage

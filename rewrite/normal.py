@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Union
 
 from . import syntax as S
+from .errors import BudgetError
 from .shapes import Env, Shape, Size, infer
 
 # A factor: (key, shape). The key is a hashable tuple; two factors are the same value
@@ -38,6 +39,9 @@ Mono = tuple[tuple, tuple[Factor, ...]]
 Poly = dict[Mono, Fraction]
 
 _UNIT: Mono = ((), ())
+# Expanding products of sums is exponential; past this many monomials the normal form is
+# refused (a `linear` step then fails, and the search looks elsewhere) rather than slow.
+MAX_TERMS = 2000
 _LINEAR = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")
 
 
@@ -122,6 +126,7 @@ class Normaliser:
         return out
 
     def _product(self, a: Poly, b: Poly) -> Poly:
+        _bounded(len(a) * len(b))
         out: Poly = {}
         for (sa, wa), ca in a.items():
             for (sb, wb), cb in b.items():
@@ -159,8 +164,10 @@ class Normaliser:
 
     def _bilinear(self, e: S.Frob | S.Hadamard | S.Kron) -> Poly:
         out: Poly = {}
-        for (sa, wa), ca in self.poly(e.left).items():
-            for (sb, wb), cb in self.poly(e.right).items():
+        left, right = self.poly(e.left), self.poly(e.right)
+        _bounded(len(left) * len(right))
+        for (sa, wa), ca in left.items():
+            for (sb, wb), cb in right.items():
                 if not wa or not wb:  # a 1×1 operand: all three are then plain scaling
                     m = self._mono(sa + sb, wa + wb)
                 elif isinstance(e, S.Frob):  # A : B = tr(Aᵀ B)
@@ -254,6 +261,11 @@ def _cancel(scalars: tuple) -> tuple:
             out.remove(k)
             out.remove(_inverse(k))
     return tuple(sorted(out, key=repr))
+
+
+def _bounded(terms: int) -> None:
+    if terms > MAX_TERMS:
+        raise BudgetError(f"the normal form would have {terms} terms (more than {MAX_TERMS})")
 
 
 def _add(a: Poly, b: Poly, sign: int) -> Poly:

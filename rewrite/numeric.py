@@ -51,6 +51,11 @@ EXACT_TOLERANCE = 1e-8
 TOLERANCE_GROWTH_PER_DIFFERENCE_LEVEL = 1e2
 
 
+# Each level of finite differences costs 4 evaluations of the level below (4ᵏ in all) and
+# loses two orders of accuracy: beyond 3 levels a draw is neither fast nor trustworthy.
+MAX_DIFFERENCE_LEVELS = 3
+
+
 def tolerance(difference_levels: int) -> float:
     """The relative difference above which a draw disagrees, given how many levels of
     finite differences the evaluation nested (0: only exact algebra and complex steps)."""
@@ -320,6 +325,8 @@ class _Evaluator:
             return self._shifted(along, 1j * h, inverse_step=1 / h, level=self.level)(e).imag / h
         h = DIFFERENCE_STEP / reach
         level = self.level + 1
+        if level > MAX_DIFFERENCE_LEVELS:
+            raise DomainError(f"derivatives nested more than {MAX_DIFFERENCE_LEVELS} deep are not evaluated")
         self.trace.difference_levels = max(self.trace.difference_levels, level)
 
         def f(t: float) -> Array:

@@ -166,7 +166,7 @@ class Prover:
         s1, to_s1 = self._normalize(rw, goal.start, deadline)
         e1, to_e1 = self._normalize(rw, goal.end, deadline)
         back = reverse(goal.end, to_e1)
-        if kernel.normal(s1) == kernel.normal(e1):
+        if _same_normal_form(kernel, s1, e1):
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
             return Outcome(True, _NORMAL_FORM, steps, seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
@@ -179,7 +179,7 @@ class Prover:
                 l, r = search.extract("lhs"), search.extract("rhs")
                 nl, to_nl = self._normalize(rw, l, deadline)
                 nr, to_nr = self._normalize(rw, r, deadline)
-                if kernel.normal(nl) != kernel.normal(nr):
+                if not _same_normal_form(kernel, nl, nr):
                     return False
                 meet[:] = [l, to_nl, nl, r, to_nr]
                 return True
@@ -250,6 +250,14 @@ class Prover:
         if steps is None:
             return e, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
         return best, Outcome(True, report, steps, seconds=seconds)
+
+
+def _same_normal_form(kernel: Kernel, a: S.Expr, b: S.Expr) -> bool:
+    """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
+    try:
+        return kernel.normal(a) == kernel.normal(b)
+    except BudgetError:
+        return False
 
 
 def _read_off(nf: S.Expr, dx: S.Expr, form: str) -> S.Expr | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from . import syntax as S
 from .errors import BudgetError
-from .kernel import LINEAR, Kernel, _Rule
+from .kernel import LINEAR, Kernel, _Rule, _under_d
 from .shapes import Size, Unifier
 
 MAX_STEPS = 2000
@@ -44,46 +44,47 @@ class Rewriter:
             r = kernel.rule(name)
             pattern = r.sides[0]
             self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r))
-        self._memo: dict[S.Expr, tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
+        self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
 
     def normalize(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Rewrite]]:
         """The normal form of `t` and the steps to it; `BudgetError` past `MAX_STEPS` or
         past `deadline` (a `time.perf_counter()` value)."""
         self._count = 0
         self._deadline = deadline
-        nf, local = self._norm(t)
+        nf, local = self._norm(t, False)
         steps, current = [], t
         for rule, path, sub in local:
             current = S.replace_at(current, path, sub)
             steps.append(Rewrite(rule, path, current))
         return nf, steps
 
-    def _norm(self, t: S.Expr) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
+    def _norm(self, t: S.Expr, inside_d: bool) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
         """Normal form and steps relative to `t` (paths from its root).
 
         Outermost first: a rule at the root is tried before the children are normalised,
         so `d(‖E‖²)` meets the rule for `d(‖·‖²)` before `‖E‖²` is unfolded; then the
         children, then the root again.
         """
-        done = self._memo.get(t)
+        done = self._memo.get((t, inside_d))
         if done is not None:
             return done
         original = t
         events: list[tuple[str, S.Path, S.Expr]] = []
         children_done = False
         while True:
-            out = self._root(t)
+            out = self._root(t, inside_d)
             if out is None and not children_done:
                 kids = t.children()
                 new = []
+                below = inside_d or (isinstance(t, S.Call) and t.fn == "d")
                 for i, k in enumerate(kids):
-                    nk, sub = self._norm(k)
+                    nk, sub = self._norm(k, below)
                     events.extend((r, (i,) + p, s) for r, p, s in sub)
                     new.append(nk)
                 if any(a is not b for a, b in zip(new, kids)):
                     t = t.with_children(tuple(new))
                 children_done = True
-                out = self._root(t)
+                out = self._root(t, inside_d)
             if out is None:
                 break
             self._count += 1
@@ -94,11 +95,11 @@ class Rewriter:
                 raise BudgetError("rewriting ran out of time")
             events.append((out[0], (), out[1]))
             t, children_done = out[1], False
-        self._memo[t] = (t, [])
-        self._memo[original] = (t, events)
+        self._memo[(t, inside_d)] = (t, [])
+        self._memo[(original, inside_d)] = (t, events)
         return t, events
 
-    def _root(self, t: S.Expr) -> tuple[str, S.Expr] | None:
+    def _root(self, t: S.Expr, inside_d: bool) -> tuple[str, S.Expr] | None:
         """The first rule (in file order) that rewrites `t` at its root, and the result;
         arithmetic on numerals first (a `linear` step: the kernel's normal form agrees)."""
         value = _numeral(t)
@@ -112,7 +113,8 @@ class Rewriter:
             if m is None:
                 continue
             sub, sizes = m
-            if not all(self.kernel.holds(c, sub[v]) for v, c in r.text.conditions):
+            if not all(self.kernel.holds(c, sub[v], inside_d=inside_d or v in _under_d(r))
+                       for v, c in r.text.conditions):
                 continue
             result = _fill(r.sides[1], sub, sizes)
             if result is not None and self.kernel.shape(result) == self.kernel.shape(t):
