@@ -131,12 +131,9 @@ def cmd_grad(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Replays certificates with the kernel alone: no search, no egglog, no numbers."""
     from . import kernel
-    from .ruletext import read_rules
-    from .rules import rules_dir
+    from .ruletext import trusted_texts
 
-    folder = Path(args.rules) if args.rules else rules_dir()
-    trusted = {r.name: r.text for f in sorted(folder.glob("*.rules"))
-               for r in read_rules(f.read_text(encoding="utf-8"), file=str(f))}
+    trusted = trusted_texts(Path(args.rules) if args.rules else None)
     failed = 0
     for path in args.certs:
         try:

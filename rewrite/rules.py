@@ -17,7 +17,7 @@ from pathlib import Path
 from . import numeric
 from . import syntax as S
 from .errors import RewriteError, RuleError
-from .ruletext import RuleText, read_rules
+from .ruletext import RuleText, read_rules, rules_dir
 from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo
 
 
@@ -35,13 +35,6 @@ class RuleBase:
     def only(self, names: set[str]) -> "RuleBase":
         keep = [i for i, r in enumerate(self.rules) if r.name in names or r.prop]
         return replace(self, rules=tuple(self.rules[i] for i in keep), rulesets=tuple(self.rulesets[i] for i in keep))
-
-
-def rules_dir() -> Path:
-    """The rule files shipped inside the package (an install), or next to it (a checkout)."""
-    here = Path(__file__).resolve().parent
-    shipped = here / "rules"
-    return shipped if shipped.is_dir() else here.parent / "rules"
 
 
 @lru_cache(maxsize=4)

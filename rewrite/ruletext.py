@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from functools import lru_cache
 
@@ -174,3 +175,18 @@ def read_rules(text: str, *, file: str | None = None) -> list[RuleText]:
         if line.split("#", 1)[0].strip():
             out.append(parse_rule(line, file=file, line_no=i))
     return out
+
+
+def rules_dir() -> Path:
+    """The rule files shipped inside the package (an install), or next to it (a checkout)."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "rules"
+    return shipped if shipped.is_dir() else here.parent / "rules"
+
+
+def trusted_texts(folder: Path | None = None) -> dict[str, str]:
+    """Every rule of the rule files, name → text, read without checking them (that is
+    `rules.load`'s job): what the kernel trusts when it replays a certificate."""
+    folder = folder or rules_dir()
+    return {r.name: r.text for f in sorted(folder.glob("*.rules"))
+            for r in read_rules(f.read_text(encoding="utf-8"), file=str(f))}
