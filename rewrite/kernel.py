@@ -252,13 +252,13 @@ class Kernel:
 
     def replay(self, start: S.Expr, goal: S.Expr, steps: list[tuple[str, bool, S.Path, S.Expr]]) -> Theorem:
         """Check that `steps` lead from `start` to `goal`; the theorem is `start = goal`."""
-        shape = self.shape(start)
+        self.shape(start)  # the start is well formed (or this raises)
         current = start
         for k, (name, forward, at, after) in enumerate(steps, 1):
             try:
+                # `step` checks the rewritten subterm keeps its shape: shapes compose, so the
+                # whole term keeps its shape and stays well formed
                 self.step(k, current, name, forward, tuple(at), after)
-                if self.shape(after) != shape:
-                    raise CheckError(f"step {k}: the term changed shape")
             except CheckError:
                 raise
             except RewriteError as e:

@@ -180,7 +180,7 @@ class Normaliser:
                     if len(operands) == 1:
                         m = self._mono(sa + sb, operands[0])
                     else:
-                        factor = (("Hadamard", tuple(sorted(operands, key=repr))), self.shape(e))
+                        factor = (("Hadamard", tuple(sorted(operands, key=_order))), self.shape(e))
                         m = self._mono(sa + sb, (factor,))
                 out[m] = out.get(m, 0) + ca * cb
         return {m: c for m, c in out.items() if c}
@@ -260,7 +260,13 @@ def _cancel(scalars: tuple) -> tuple:
         if k in out and _inverse(k) in out:
             out.remove(k)
             out.remove(_inverse(k))
-    return tuple(sorted(out, key=repr))
+    return tuple(sorted(out, key=_order))
+
+
+def _order(key: object) -> int:
+    """Any fixed order does to pick a canonical member (within one process, which is where
+    two normal forms are ever compared); hashing is far cheaper than printing."""
+    return hash(key)
 
 
 def _bounded(terms: int) -> None:
@@ -316,11 +322,11 @@ def _trace(m: Mono) -> Mono:
     scalars, word = m
     if not word:
         return m
-    return tuple(sorted(scalars + (("tr", _cyclic(word)),), key=repr)), ()
+    return tuple(sorted(scalars + (("tr", _cyclic(word)),), key=_order)), ()
 
 
 def _cyclic(word: tuple[Factor, ...]) -> tuple:
     """A trace's word up to rotation and transposition (both leave the trace unchanged)."""
     t = tuple(_tp(f) for f in reversed(word))
     keys = [tuple(f[0] for f in w[i:] + w[:i]) for w in (word, t) for i in range(len(w))]
-    return min(keys, key=repr)
+    return min(keys, key=_order)

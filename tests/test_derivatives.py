@@ -21,7 +21,7 @@ from rewrite.parse import parse_file, parse_text
 from rewrite.printing import show
 from rewrite.rules import rules_dir
 from rewrite.ruletext import read_rules
-from rewrite.shapes import check_statement, elaborate, env_from_decls
+from rewrite.shapes import check_statement, env_from_decls
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
 
@@ -56,69 +56,56 @@ EQUALLY_SIMPLE = {
     "cookbook.proof::c5": ("X (Aᵀ + A)", "factored: one product where the claim has two"),
     "cookbook.proof::c6": ("(B + Bᵀ) X", "factored: one product where the claim has two"),
     "cookbook.proof::c25": ("X (b tᵀ + t bᵀ)", "the same sum in the other order"),
-    "magnus_neudecker.proof::m20": ("-X⁻ᵀ Aᵀ X⁻ᵀ", "the transpose distributed over the product"),
-    "matrix_functions.proof::grad_tr_inv": ("-X⁻ᵀ Aᵀ X⁻ᵀ", "the transpose distributed over the product"),
-    "magnus_neudecker.proof::m27": ("ones(n) ⊘ x", "the size of ones written out, as in notation.proof::s8"),
-    "ml.proof::svm": ("w - X (y ⊙ μ)", "the Hadamard factors in the order of the Lagrangian's y ⊙ (Xᵀ w)"),
-    "ml.proof::net_W1": ("2 (W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ sigmoid(W₁ x) ⊙ (ones(h) - sigmoid(W₁ x))) xᵀ",
-                         "σ' written σ ⊙ (ones - σ), as notation.proof::s8 does, not σ(z) ⊙ σ(-z)"),
-    "notation.proof::s2": ("-X⁻ᵀ X⁻ᵀ", "the transpose distributed over the product"),
-    "notation.proof::s27": ("x / ‖x‖", "‖x‖ for sqrt(xᵀ x)"),
-    "more.proof::t2": ("-(X + A)⁻ᵀ (X + A)⁻ᵀ", "the transpose distributed over the product"),
     "more.proof::t6": ("a bᵀ Xᵀ + Xᵀ a bᵀ", "the same sum in the other order"),
     "more.proof::t19": ("diag(A x) + diag(x) A", "the same sum in the other order"),
+    "magnus_neudecker.proof::m20": ("-(X⁻ᵀ Aᵀ X⁻ᵀ)", "the transpose distributed over the product"),
+    "matrix_functions.proof::grad_tr_inv": ("-(X⁻ᵀ Aᵀ X⁻ᵀ)", "the transpose distributed over the product"),
+    "notation.proof::s2": ("-(X⁻ᵀ X⁻ᵀ)", "the transpose distributed over the product"),
+    "more.proof::t2": ("-((X + A)⁻ᵀ (X + A)⁻ᵀ)", "the transpose distributed over the product"),
+    "magnus_neudecker.proof::m30": ("bᵀ (exp(s a) ⊙ a)", "the inner product written from the other side"),
+    "ml.proof::pca": ("2 Σ w - 2 λ w", "the factor 2 multiplied out"),
+    "ml.proof::svm": ("w - X (y ⊙ μ)", "the Hadamard factors in the order of the Lagrangian's y ⊙ (Xᵀ w)"),
+    "ml.proof::net_W1": ("2 (W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x))) xᵀ",
+                         "σ' written σ ⊙ (ones - σ), as notation.proof::s8 does, not σ(z) ⊙ σ(-z)"),
+    "notation.proof::s8": ("sigmoid(x) ⊙ (ones - sigmoid(x))", "the size of ones left to the context"),
+    "notation.proof::s12": ("diag(sigmoid(x) ⊙ (ones - sigmoid(x)))", "the size of ones left to the context"),
+    "notation.proof::s27": ("x / ‖x‖", "‖x‖ for sqrt(xᵀ x)"),
 }
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
+SIGN_OUTSIDE = "the sign outside the product, in parentheses the claim does without"
 PRESENTATION = {
-    "cookbook.proof::c1": "`I(n)`: the size where `I` would do",
-    "cookbook.proof::c14": "`-(X⁻ᵀ (a bᵀ) X⁻ᵀ)`: parentheses around the negated product and the outer product",
-    "cookbook.proof::c17": "`-(X⁻ᵀ Aᵀ X⁻ᵀ)`: parentheses around the negated product",
-    "cookbook.proof::c23": "`2 (-(Aᵀ W (x - A s)))`: a negation nested inside the factor 2",
-    "cookbook.proof::c26": "`-(X⁻ᵀ (Aᵀ Bᵀ) X⁻ᵀ)`: parentheses around the negated product and inside it",
-    "gradients.proof::inner_sq_x": "`2 (u : v) v`: `u : v` where the person writes `uᵀ v`",
-    "gradients.proof::norm_Ax_x": "`2 (Aᵀ A) x`: parentheses inside a product",
-    "gradients.proof::norm_BAx_A": "`Bᵀ (2 (B A) x) xᵀ`: the factor 2 and parentheses inside the product",
-    "gradients.proof::norm_BAx_B": "`2 (B A) x xᵀ Aᵀ`: parentheses inside a product",
-    "gradients.proof::norm_BAx_x": "`2 (Aᵀ Bᵀ (B A)) x`: parentheses inside a product",
-    "magnus_neudecker.proof::m20": "`-(X⁻ᵀ Aᵀ X⁻ᵀ)`: parentheses around the negated product",
-    "magnus_neudecker.proof::m23": "`2 (a : x) a`: `a : x` where the person writes `aᵀ x`",
+    "cookbook.proof::c14": f"`-(X⁻ᵀ a bᵀ X⁻ᵀ)`: {SIGN_OUTSIDE}",
+    "cookbook.proof::c17": f"`-(X⁻ᵀ Aᵀ X⁻ᵀ)`: {SIGN_OUTSIDE}",
+    "cookbook.proof::c23": f"`-(2 Aᵀ W (x - A s))`: {SIGN_OUTSIDE}",
+    "cookbook.proof::c26": f"`-(X⁻ᵀ Aᵀ Bᵀ X⁻ᵀ)`: {SIGN_OUTSIDE}",
+    "notation.proof::s9": f"`-(X⁻ᵀ a aᵀ X⁻ᵀ)`: {SIGN_OUTSIDE}",
+    "notation.proof::s30": f"`-(X⁻ᵀ Aᵀ Bᵀ X⁻ᵀ)`: {SIGN_OUTSIDE}",
+    "prml.proof::p1": f"`-(2 Σ⁻¹ (x - μ))`: {SIGN_OUTSIDE}",
+    "more.proof::t27": f"`-(2 exp(-(xᵀ x)) x)`: {SIGN_OUTSIDE}, and `-(xᵀ x)`",
+    "gradients.proof::inner_sq_x": "`2 uᵀ v v`: the scalar uᵀ v not set apart in parentheses",
+    "magnus_neudecker.proof::m23": "`2 aᵀ x a`: the scalar aᵀ x not set apart in parentheses",
     "magnus_neudecker.proof::m28": "`a - a ⊙ (tanh(x) ⊙ tanh(x))`: expanded, and right-nested parentheses",
-    "magnus_neudecker.proof::m30": "`b : exp(s a) ⊙ a`: `b : v` where the person writes `vᵀ b`",
-    "matrix_functions.proof::char_poly": "`det(s I(n) - A) tr((s I(n) - A)⁻¹)`: `I(n)` where `I` would do",
-    "matrix_functions.proof::grad_tr_inv": "`-(X⁻ᵀ Aᵀ X⁻ᵀ)`: parentheses around the negated product",
-    "ml.proof::pca": "`2 Σ w + λ (-(2 w))`: a negation nested in a product, instead of 2 (Σ w - λ w)",
-    "ml.proof::net_W1": "`2 W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ (sigmoid(W₁ x) ⊙ (ones(h) - sigmoid(W₁ x))) xᵀ`: "
+    "ml.proof::net_W1": "`2 W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ (sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x))) xᵀ`: "
                         "⊙ chained with products without parentheses, and right-nested ⊙",
-    "notation.proof::s1": "`Aᵀ (Cᵀ X) Bᵀ + C (A X) B`: parentheses inside products",
-    "notation.proof::s2": "`-(X⁻ᵀ X⁻ᵀ)`: parentheses around the negated product",
-    "notation.proof::s3": "`det(P X Q) (Pᵀ (P X Q)⁻ᵀ) Qᵀ`: not simplified to det(P X Q) X⁻ᵀ (P, Q, X invertible)",
-    "notation.proof::s9": "`-(X⁻ᵀ (a aᵀ) X⁻ᵀ)`: parentheses around the negated product and the outer product",
-    "notation.proof::s23": "`exp(a : x) a`: `a : x` where the person writes `aᵀ x`",
-    "notation.proof::s24": "`a / (a : x)`: `a : x` where the person writes `aᵀ x`",
     "notation.proof::s27": "`2 x / (2 ‖x‖)`: the factor 2 not cancelled",
-    "notation.proof::s30": "`-(X⁻ᵀ (Aᵀ Bᵀ) X⁻ᵀ)`: parentheses around the negated product and inside it",
-    "prml.proof::p1": "`2 (-(Σ⁻¹ (x - μ)))`: a negation nested inside the factor 2",
-    "prml.proof::p3": "`0.5 (-(2 Φᵀ (t - Φ w))) + λ w`: factors 0.5 and 2 not combined, a nested negation",
-    "more.proof::t2": "`-((X + A)⁻ᵀ (X + A)⁻ᵀ)`: parentheses around the negated product",
+    "notation.proof::s3": "`det(P X Q) Pᵀ P⁻ᵀ X⁻ᵀ Q⁻ᵀ Qᵀ`: Pᵀ P⁻ᵀ and Q⁻ᵀ Qᵀ not cancelled",
+    "prml.proof::p3": "`λ w - 0.5⋅2 Φᵀ (t - Φ w)`: 0.5⋅2 not combined, the sign turned round",
     "more.proof::t3": "`-(X⁻ᵀ Xᵀ X⁻ᵀ) / det(X)`: X⁻ᵀ Xᵀ not cancelled",
     "more.proof::t5": "`2 Xᵀ Xᵀ + Xᵀ Xᵀ`: like terms not collected, Xᵀ Xᵀ not a power",
     "more.proof::t8": "`0.5 Λ⁻¹ - 0.5 (x - μ) (xᵀ - μᵀ)`: the transpose of x - μ distributed",
     "more.proof::t13": "`Aᵀ (A x / ‖A x‖)`: parentheses inside a product",
-    "more.proof::t20": "`(A + Aᵀ) x / (x : x) - (x : A x) (2 x / ((x : x) (x : x)))`: `x : x` for `xᵀ x`, "
-                       "no common denominator, no square",
-    "more.proof::t26": "`2 (X a) aᵀ`: parentheses inside a product",
-    "more.proof::t27": "`exp(-(x : x))⋅2 (-x)`: `x : x` for `xᵀ x`, a ⋅ and a nested negation",
-    "more.proof::t29": "`(ones(1) - tanh(a : x) tanh(a : x)) a`: `ones(1)` for 1, `a : x` for `aᵀ x`, no square",
+    "more.proof::t20": "`(A + Aᵀ) x / (xᵀ x) - xᵀ A x (2 x / (xᵀ x xᵀ x))`: no common denominator, no square",
+    "more.proof::t29": "`(ones - tanh(aᵀ x) tanh(aᵀ x)) a`: `ones` for the number 1, no square",
 }
 
 # Forms that depend on the machine's speed: `Checker._present` simplifies under a budget of
-# 0.5 s, and for these the search stops on time, after 5 to 9 rounds (p10 came out three
-# different ways in three runs). Not strict: either outcome is possible until the budget
-# is counted in rounds.
+# 0.5 s, and for these the search stops on time, after 6 or 7 rounds (p10 came out four
+# different ways in four runs, `0 + Φᵀ (sigmoid(Φ w) - t)` among them). Not strict: either
+# outcome is possible until the budget is counted in rounds.
 TIMING_DEPENDENT = (
-    "magnus_neudecker.proof::m21", "ml.proof::net_W1", "notation.proof::s4", "notation.proof::s22",
-    "prml.proof::p3", "prml.proof::p4", "prml.proof::p10",
+    "magnus_neudecker.proof::m21", "ml.proof::net_W1", "notation.proof::s22", "prml.proof::p3", "prml.proof::p4",
+    "prml.proof::p10",
 )
 
 # Claims `rewrite check` proves that `derive` does not find.
@@ -179,7 +166,7 @@ def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     assert proof, f"{proof.outcome}: {proof.message}"
     theorem = kernel.check_certificate(proof.certificate, trusted_rules())
     lhs, rhs, _ = check_statement(stmt, env)
-    assert (theorem.lhs, theorem.rhs) == (lhs, elaborate(found, env)[0])  # the certificate proves this result
+    assert (theorem.lhs, theorem.rhs) == check_statement(S.Statement("claim", "derived", stmt.lhs, found), env)[:2]
     verdict = numeric.compare(theorem.rhs, rhs, env)
     assert verdict.agrees, verdict.counterexample.describe() if verdict.counterexample else verdict.reason
 
@@ -196,7 +183,7 @@ def test_lists_name_claims_that_exist() -> None:
     """A renamed or removed claim must not leave the lists checking nothing."""
     listed = set(ISSUE_5) | set(EQUALLY_SIMPLE) | set(PRESENTATION) | set(NOT_DERIVED) | set(TIMING_DEPENDENT)
     assert listed <= set(CLAIMS), sorted(listed - set(CLAIMS))
-    assert not set(PRESENTATION) & set(NOT_DERIVED)
+    assert not set(NOT_DERIVED) & (set(PRESENTATION) | set(ISSUE_5))  # the issue's list must be derived
 
 
 # ---------------------------------------------------------------------------
