@@ -27,6 +27,8 @@ from .shapes import Env, check_statement, elaborate, env_from_decls
 OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
 PROBE = Budget(seconds=0.1, iterations=3)
+# The search that makes a derived formula smaller: a fixed number of rounds.
+PRESENTATION = Budget(seconds=60.0, iterations=6, nodes=20_000, firings=5_000)
 RECURSION_LIMIT = 20_000
 
 
@@ -232,7 +234,13 @@ class Checker:
             if goals is None:
                 raise RewriteError(f"cannot differentiate {show(f)}")
             # the derivative of det(M) is written with M⁻¹: assume what the answer will state
-            assumed = goals[0].assumed | {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"}
+            # (a declared name must be declared invertible, as in any statement)
+            dets = {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"}
+            for m in dets:
+                if isinstance(m, S.Var) and "invertible" not in env[m.name].props:
+                    raise _NotFound(f"the derivative of det({m.name}) is written with {m.name}⁻¹: "
+                                    f"declare {m.name} invertible")
+            assumed = goals[0].assumed | dets
             budget = self.settings.budget
             gradient, chains = None, []
             target, form = f, ("mul" if kind == "jac" else "frob")
@@ -266,9 +274,14 @@ class Checker:
         """`g` made smaller by the e-graph if it can, with its products written left to
         right; the steps extended to reach `simpler : d(x)` (or `simpler d(x)`)."""
         wrap = (lambda t: S.Frob(t, S.Call("d", (x,)))) if form == "frob" else (lambda t: S.Mul(t, S.Call("d", (x,))))
-        simpler, outcome = self.prover.simplify(env, g, constants=goal.constants, assumed=goal.assumed,
-                                                budget=Budget(seconds=min(0.5, self.settings.budget.seconds)))
         steps = list(steps)
+        tidy = present.tidy(g, env)  # like terms gathered first give the search less to do
+        if tidy != g:
+            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
+            g = tidy
+        # counted in rounds, not seconds, so the form shown does not depend on the machine
+        simpler, outcome = self.prover.simplify(env, g, constants=goal.constants, assumed=goal.assumed,
+                                                budget=PRESENTATION)
         if outcome.proved and simpler != g:
             steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
             g = simpler

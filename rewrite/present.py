@@ -16,12 +16,13 @@ from .shapes import Env, check_statement, infer
 
 
 def tidy(e: S.Expr, env: Env) -> S.Expr:
-    """`e` rewritten bottom-up until nothing changes."""
-    while True:
+    """`e` rewritten bottom-up until nothing changes (each pass shrinks or reorders)."""
+    for _ in range(100):
         new = _pass(e, env)
         if new == e:
             return e
         e = new
+    return e
 
 
 def _pass(e: S.Expr, env: Env) -> S.Expr:
@@ -29,25 +30,168 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
     if kids:
         e = e.with_children(tuple(_pass(k, env) for k in kids))
     match e:
-        case S.Mul(S.Neg(a), b) | S.Mul(a, S.Neg(b)):  # -a b, a (-b)  →  -(a b)
-            return S.Neg(S.Mul(a, b))
-        case S.Mul(a, S.Num() as c) if not isinstance(a, S.Num):  # a 2  →  2 a
-            return S.Mul(c, a)
-        case S.Mul(a, S.Mul(S.Num() as c, b)) if not isinstance(a, S.Num):  # a (2 b)  →  2 a b
-            return S.Mul(S.Mul(c, a), b)
-        case S.Mul(a, S.Mul(b, c)):  # products read left to right
-            return S.Mul(S.Mul(a, b), c)
-        case S.Add(a, S.Neg(b)):
-            return S.Sub(a, b)
-        case S.Sub(a, S.Neg(b)):
-            return S.Add(a, b)
-        case S.Add(S.Neg(a), b):
-            return S.Sub(b, a)
         case S.Neg(S.Neg(a)):
             return a
-        case S.Frob(a, b) if _column(a, env) and _column(b, env):  # x : y  →  xᵀ y
+        case S.Mul(a, S.Div(b, c)):  # a (b / s) → a b / s
+            return S.Div(S.Mul(a, b), c)
+        case S.Mul(S.Div(a, c), b):  # (a / s) b → a b / s
+            return S.Div(S.Mul(a, b), c)
+        case S.Neg(S.Div(a, c)):
+            return S.Div(S.Neg(a), c)
+        case S.Neg(S.Mul()) | S.Mul():
+            return _product(e, env)
+        case S.Div(a, S.Num() as c) if c.value and _numeral(_factors(a, env)[0]) is not None:
+            return _product(S.Mul(S.Num(1 / c.value), a), env)
+        case S.Div(S.Mul() as a, S.Mul() as b) if _factors(a, env)[0] and _factors(b, env)[0] != 1:
+            (ca, fa), (cb, fb) = _factors(a, env), _factors(b, env)
+            return _product(S.Mul(S.Num(1) if ca == cb else _number(ca / cb), S.Div(_rebuild(1, fa), _rebuild(1, fb))), env)
+        case S.Add(a, b) | S.Sub(a, b) if _zero(b):
+            return a
+        case S.Add(a, b) if _zero(a):
+            return b
+        case S.Sub(a, b) if _zero(a):
+            return S.Neg(b)
+        case S.Add() | S.Sub() if (collected := _collect(e, env)) is not None:
+            return collected
+        case S.Add(a, b) if _negated(b) is not None:
+            return S.Sub(a, _negated(b))
+        case S.Sub(a, b) if _negated(b) is not None:
+            return S.Add(a, _negated(b))
+        case S.Add(a, b) if _negated(a) is not None:
+            return S.Sub(b, _negated(a))
+        case S.Ones() if _scalar(e, env):
+            return S.Num(1)
+        case S.Add(S.Transpose(a), S.Transpose(b)):  # aᵀ + bᵀ → (a + b)ᵀ
+            return S.Transpose(S.Add(a, b))
+        case S.Sub(S.Transpose(a), S.Transpose(b)):
+            return S.Transpose(S.Sub(a, b))
+        case S.Frob(a, b) if _column(a, env) and _column(b, env):  # x : y → xᵀ y
             return S.Mul(S.Transpose(a), b)
     return e
+
+
+def _factors(e: S.Expr, env: Env) -> tuple:
+    """A product as (numeral coefficient, [other factors in order]); a 1×1 sub-product of a
+    matrix product stays one factor (`2 (xᵀ y) y`, not `2 xᵀ y y`)."""
+    c = _numeral(e)
+    if c is not None:
+        return c, []
+    if isinstance(e, S.Neg):
+        c, rest = _factors(e.arg, env)
+        return -c, rest
+    if isinstance(e, S.Mul):
+        out_c, out = 1, []
+        for k in (e.left, e.right):
+            if isinstance(k, (S.Mul, S.Neg)):
+                c, rest = _factors(k, env)
+                if _scalar(k, env) and not _scalar(e, env) and len(rest) > 1:
+                    rest = [_rebuild(1, rest)]  # the numeral leaves the group, the group stays
+            else:
+                c, rest = (_numeral(k), []) if _numeral(k) is not None else (1, [k])
+            out_c, out = out_c * c, out + rest
+        return out_c, out
+    return 1, [e]
+
+
+def _numeral(e: S.Expr):
+    if isinstance(e, S.Num):
+        return e.value
+    if isinstance(e, S.Neg) and isinstance(e.arg, S.Num):
+        return -e.arg.value
+    return None
+
+
+def _number(c) -> S.Expr:
+    return S.Num(c) if c >= 0 else S.Neg(S.Num(-c))
+
+
+def _rebuild(c, factors: list[S.Expr]) -> S.Expr:
+    """The product with its coefficient in front, read left to right (`-2 Σ⁻¹ (x - μ)`)."""
+    if not factors:
+        return _number(c)
+    out = factors[0]
+    if c == -1:
+        out = S.Neg(out)
+    elif c != 1:
+        out = S.Mul(_number(c), out)
+    for f in factors[1:]:
+        out = S.Mul(out, f)
+    return out
+
+
+def _product(e: S.Expr, env: Env) -> S.Expr:
+    """The product with its numerals in front, `X⁻¹ X` and `I` cancelled, and `F F` as `F²`."""
+    c, factors = _factors(e, env)
+    if any(not _scalar(f, env) and not isinstance(f, S.Identity) for f in factors):
+        factors = [f for f in factors if not isinstance(f, S.Identity)]  # X⁻ᵀ I → X⁻ᵀ
+    out: list[S.Expr] = []
+    for f in factors:
+        if out and (_inverse_of(out[-1], f) or _inverse_of(f, out[-1])):
+            out.pop()
+        elif out and out[-1] == f and infer(f, env).is_square:
+            out[-1] = S.Power(f, 2)
+        else:
+            out.append(f)
+    if not out and factors:  # everything cancelled: the identity of that size
+        out = [S.Identity(infer(factors[0], env).rows.to_dim())]
+    return _rebuild(c, out)
+
+
+def _inverse_of(a: S.Expr, b: S.Expr) -> bool:
+    """Whether `a` is `b⁻¹` (or `a` is `X⁻ᵀ` and `b` is `Xᵀ`)."""
+    if isinstance(a, S.Transpose) and isinstance(b, S.Transpose):
+        a, b = a.arg, b.arg
+    return isinstance(a, S.Inverse) and a.arg == b
+
+
+def _negated(e: S.Expr) -> S.Expr | None:
+    """`x` for `-x`, and `y b` for `(-y) b`: the term without its leading minus."""
+    if isinstance(e, S.Neg):
+        return e.arg
+    if isinstance(e, S.Mul):
+        inner = _negated(e.left)
+        return None if inner is None else (e.right if inner == S.Num(1) else S.Mul(inner, e.right))
+    return None
+
+
+def _terms(e: S.Expr, sign: int = 1) -> list[tuple[int, S.Expr]]:
+    if isinstance(e, S.Add):
+        return _terms(e.left, sign) + _terms(e.right, sign)
+    if isinstance(e, S.Sub):
+        return _terms(e.left, sign) + _terms(e.right, -sign)
+    return [(sign, e)]
+
+
+def _collect(e: S.Expr, env: Env) -> S.Expr | None:
+    """The sum with like terms gathered (`t + (1 - t)` → `1`, `2 x + x` → `3 x`), the
+    terms left in the order they came; None if no two terms are alike."""
+    gathered: list[list] = []  # [coefficient, factors]
+    for sign, term in _terms(e):
+        c, factors = _factors(term, env)
+        for g in gathered:
+            if factors and g[1] == factors:
+                g[0] += sign * c
+                break
+        else:
+            gathered.append([sign * c, factors])
+    if len(gathered) == len(_terms(e)):
+        return None
+    kept = [g for g in gathered if g[0] != 0]
+    if not kept:
+        s = infer(e, env)
+        return S.Num(0) if s.is_scalar else S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
+    out = _rebuild(*kept[0])
+    for c, factors in kept[1:]:
+        out = S.Add(out, _rebuild(c, factors)) if c > 0 else S.Sub(out, _rebuild(-c, factors))
+    return out
+
+
+def _zero(e: S.Expr) -> bool:
+    return isinstance(e, S.Zeros) or e == S.Num(0)
+
+
+def _scalar(e: S.Expr, env: Env) -> bool:
+    return infer(e, env).is_scalar
 
 
 def _column(e: S.Expr, env: Env) -> bool:

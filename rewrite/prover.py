@@ -146,6 +146,13 @@ class Prover:
             self._program = program_for(self.rulebase)
         return self._program
 
+    def warm(self) -> None:
+        """Parse the rules and load the e-graph now: done once, it is on no search's budget
+        (a 0.1 s probe would otherwise spend it all on the first statement)."""
+        if self._program is None:
+            self._stage({}, Goal(S.Num(0), S.Num(0), frozenset(), frozenset()))
+            self.program.egraph()
+
     def _stage(self, env: Env, goal: Goal) -> tuple[Kernel, Rewriter]:
         kernel = Kernel(self.texts, env, goal.constants, goal.assumed)
         return kernel, Rewriter(kernel, self.oneway)
@@ -160,6 +167,7 @@ class Prover:
 
     def prove(self, env: Env, goal: Goal, budget: Budget = Budget()) -> Outcome:
         """A chain from `goal.start` to `goal.end` (both elaborated), or why there is none."""
+        self.warm()
         clock = time.perf_counter()
         deadline = clock + budget.seconds
         kernel, rw = self._stage(env, goal)
@@ -205,20 +213,30 @@ class Prover:
                assumed: frozenset[S.Expr] = frozenset()) -> tuple[S.Expr | None, Outcome]:
         """Read a gradient (form "frob": `d(f) = G : d(x)`) or a Jacobian (form "mul":
         `d(f) = J d(x)`) off the differential of `f`, every name but `x`'s constant."""
+        self.warm()
         clock = time.perf_counter()
         wrt = x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
         goal = Goal(df, df, frozenset(env) - {wrt}, assumed)
         kernel, rw = self._stage(env, goal)
         nf, to_nf = self._normalize(rw, df)
-        g = _read_off(nf, dx, form)
-        if g is not None:
-            return g, Outcome(True, _NORMAL_FORM, to_nf, seconds=time.perf_counter() - clock)
+        # d(x) has a normal form too (d(vec(X)) is vec(d(X))): read G off against it, then
+        # step back to the goal's `G d(x)`
+        ndx, to_ndx = self._normalize(rw, dx)
+        kind = S.Frob if form == "frob" else S.Mul
+
+        def back(g: S.Expr) -> list[ChainStep]:
+            return [ChainStep(s.rule, s.forward, (1,) + s.at, kind(g, s.term)) for s in reverse(dx, to_ndx)]
+
+        read = _read_off(nf, ndx, form, kernel, x)
+        if read is not None:
+            g, extra = read
+            return g, Outcome(True, _NORMAL_FORM, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
         found: list[S.Expr] = []
         with Search(self.program, env, goal.constants, explainer.bank, assumed) as search:
             search.add("lhs", nf)
-            search.look_for("lhs", dx, form)
+            search.look_for("lhs", ndx, form)
 
             def read() -> bool:
                 found[:] = [g for g in search.found() if not _has_differential(g)]
@@ -229,16 +247,16 @@ class Prover:
         if not found:
             return None, Outcome(False, report, reason=_REASONS[report.stop].format(b=budget), seconds=seconds)
         best = min(found, key=lambda g: (S.size(g), show(g)))
-        end = S.Frob(best, dx) if form == "frob" else S.Mul(best, dx)
-        steps = explainer.chain(nf, end)
+        steps = explainer.chain(nf, kind(best, ndx))
         if steps is None:
             return None, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
-        return best, Outcome(True, report, to_nf + steps, seconds=seconds)
+        return best, Outcome(True, report, to_nf + steps + back(best), seconds=seconds)
 
     def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
                  assumed: frozenset[S.Expr] = frozenset(), budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
         """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),
         with the chain from `e` to it."""
+        self.warm()
         clock = time.perf_counter()
         explainer = Explainer(self.program, TermBank())
         with Search(self.program, env, constants, explainer.bank, assumed) as search:
@@ -260,12 +278,34 @@ def _same_normal_form(kernel: Kernel, a: S.Expr, b: S.Expr) -> bool:
         return False
 
 
-def _read_off(nf: S.Expr, dx: S.Expr, form: str) -> S.Expr | None:
-    """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in G."""
+def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Kernel, x: S.Expr
+              ) -> tuple[S.Expr, list[ChainStep]] | None:
+    """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in
+    G, and the steps (if any) that make it so: a differential that is zero has gradient
+    zero, and a 1×1 Jacobian factor `s` in front of a column `dx` is `s I`."""
     kind = S.Frob if form == "frob" else S.Mul
+    negated = isinstance(nf, S.Neg) and isinstance(nf.arg, kind)
+    if negated:
+        nf = nf.arg
     if isinstance(nf, kind) and nf.right == dx and not _has_differential(nf.left):
-        return nf.left
-    return None
+        g = S.Neg(nf.left) if negated else nf.left
+        n = kernel.shape(x).rows
+        if form == "mul" and kernel.shape(g).is_scalar and not n.is_one:
+            g = S.Mul(g, S.Identity(n.to_dim()))
+            return g, _linear(S.Mul(g, dx))
+        return g, (_linear(kind(g, dx)) if negated else [])
+    if not _same_normal_form(kernel, nf, S.Num(0) if kernel.shape(nf).is_scalar else S.Zeros(
+            kernel.shape(nf).rows.to_dim(), kernel.shape(nf).cols.to_dim())):
+        return None
+    s = kernel.shape(x)
+    if form == "frob":
+        zero = S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
+        if s.is_scalar:
+            zero = S.Num(0)
+    else:
+        rows = kernel.shape(nf).rows
+        zero = S.Zeros(rows.to_dim(), s.rows.to_dim())
+    return zero, _linear(kind(zero, dx))
 
 
 def _has_differential(e: S.Expr) -> bool:
