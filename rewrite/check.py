@@ -282,13 +282,15 @@ class Checker:
         # counted in rounds, not seconds, so the form shown does not depend on the machine
         simpler, outcome = self.prover.simplify(env, g, constants=goal.constants, assumed=goal.assumed,
                                                 budget=PRESENTATION)
-        if outcome.proved and simpler != g:
-            steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
-            g = simpler
-        tidy = present.tidy(g, env)
-        if tidy != g:
-            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
-        return tidy, steps
+        if not outcome.proved or simpler == g:
+            return g, steps
+        tidier = present.tidy(simpler, env)
+        if S.size(tidier) >= S.size(g):  # the search found nothing a person would call simpler
+            return g, steps
+        steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
+        if tidier != simpler:
+            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidier)))
+        return tidier, steps
 
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
         """A cheaper equal expression, certified: the result carries the kernel-checked

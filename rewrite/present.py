@@ -53,6 +53,16 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return S.Neg(b)
         case S.Add() | S.Sub() if (collected := _collect(e, env)) is not None:
             return collected
+        case S.Add() | S.Sub() if (common := _common_numeral(e, env)) is not None:
+            return common
+        case S.Add() | S.Sub() if (common := _common_factor(e, env)) is not None:
+            return common
+        case S.Hadamard(a, S.Hadamard(b, c)):  # a ⊙ (b ⊙ c) → a ⊙ b ⊙ c
+            return S.Hadamard(S.Hadamard(a, b), c)
+        case S.Hadamard(a, b) if _factors(a, env)[0] != 1 or _factors(b, env)[0] != 1:
+            (ca, fa), (cb, fb) = _factors(a, env), _factors(b, env)
+            if fa and fb:  # (2 a) ⊙ b → 2 (a ⊙ b)
+                return _rebuild(ca * cb, [S.Hadamard(_rebuild(1, fa), _rebuild(1, fb))])
         case S.Add(a, b) if _negated(b) is not None:
             return S.Sub(a, _negated(b))
         case S.Sub(a, b) if _negated(b) is not None:
@@ -162,6 +172,43 @@ def _terms(e: S.Expr, sign: int = 1) -> list[tuple[int, S.Expr]]:
     return [(sign, e)]
 
 
+def _sum(terms: list[tuple]) -> S.Expr:
+    """(coefficient, factors) pairs written as a sum, a negative coefficient as a minus."""
+    out = _rebuild(*terms[0])
+    for c, factors in terms[1:]:
+        out = S.Add(out, _rebuild(c, factors)) if c > 0 else S.Sub(out, _rebuild(-c, factors))
+    return out
+
+
+def _common_factor(e: S.Expr, env: Env) -> S.Expr | None:
+    """`A b - A c` as `A (b - c)`, `B X + C X` as `(B + C) X`: a factor every term starts
+    (or ends) with, taken out once."""
+    terms = [(sign * c, f) for sign, t in _terms(e) for c, f in [_factors(t, env)]]
+    if any(len(f) < 2 for _, f in terms):
+        return None
+    first, last = terms[0][1][0], terms[0][1][-1]
+    if all(f[0] == first for _, f in terms):
+        rest = [(c, f[1:]) for c, f in terms]
+        out = S.Mul(first, _sum(rest))
+    elif all(f[-1] == last for _, f in terms):
+        rest = [(c, f[:-1]) for c, f in terms]
+        out = S.Mul(_sum(rest), last)
+    else:
+        return None
+    # the terms left must be alike in shape (not `(Σ - λ) w` for `Σ w - λ w`)
+    shapes = {infer(_rebuild(1, f), env) for _, f in rest}
+    return out if len(shapes) == 1 else None
+
+
+def _common_numeral(e: S.Expr, env: Env) -> S.Expr | None:
+    """`2 a - 2 b` as `2 (a - b)`: a numeral every term has, taken out once."""
+    terms = [(sign, *_factors(t, env)) for sign, t in _terms(e)]
+    c = abs(terms[0][1])
+    if c in (0, 1) or any(abs(tc) != c or not f for _, tc, f in terms):
+        return None
+    return S.Mul(_number(c), _sum([(1 if sign * tc > 0 else -1, f) for sign, tc, f in terms]))
+
+
 def _collect(e: S.Expr, env: Env) -> S.Expr | None:
     """The sum with like terms gathered (`t + (1 - t)` → `1`, `2 x + x` → `3 x`), the
     terms left in the order they came; None if no two terms are alike."""
@@ -180,10 +227,7 @@ def _collect(e: S.Expr, env: Env) -> S.Expr | None:
     if not kept:
         s = infer(e, env)
         return S.Num(0) if s.is_scalar else S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
-    out = _rebuild(*kept[0])
-    for c, factors in kept[1:]:
-        out = S.Add(out, _rebuild(c, factors)) if c > 0 else S.Sub(out, _rebuild(-c, factors))
-    return out
+    return _sum(kept)
 
 
 def _zero(e: S.Expr) -> bool:

@@ -47,7 +47,6 @@ TRANSPOSE_OUT = "the transpose distributed over the product"
 EQUALLY_SIMPLE = {
     "cookbook.proof::c5": ("X (Aᵀ + A)", "factored: one product where the claim has two"),
     "cookbook.proof::c6": ("(B + Bᵀ) X", "factored: one product where the claim has two"),
-    "cookbook.proof::c25": ("X (b tᵀ + t bᵀ)", "the same sum in the other order"),
     "more.proof::t6": ("a bᵀ Xᵀ + Xᵀ a bᵀ", "the same sum in the other order"),
     "more.proof::t19": ("diag(A x) + diag(x) A", "the same sum in the other order"),
     "more.proof::t18": ("8 x xᵀ + 4 (xᵀ x) I", "the same sum in the other order"),
@@ -59,7 +58,9 @@ EQUALLY_SIMPLE = {
     "more.proof::t3": ("-X⁻ᵀ / det(X)", "1 / det(X) for det(X⁻¹)"),
     "more.proof::t5": ("3 Xᵀ²", "the transpose of the square as the square of the transpose"),
     "magnus_neudecker.proof::m30": ("bᵀ (exp(s a) ⊙ a)", "the inner product written from the other side"),
-    "ml.proof::pca": ("2 Σ w - 2 λ w", "the factor 2 multiplied out"),
+    "more.proof::t8": ("0.5 (Λ⁻¹ - (x - μ) (x - μ)ᵀ)", "the factor 0.5 taken out of the sum"),
+    "ml.proof::net_W1": ("2 (W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x))) xᵀ",
+                         "σ' written σ ⊙ (ones - σ), as notation.proof::s8 does, not σ(z) ⊙ σ(-z)"),
     "ml.proof::svm": ("w - X (y ⊙ μ)", "the Hadamard factors in the order of the Lagrangian's y ⊙ (Xᵀ w)"),
     "notation.proof::s8": ("sigmoid(x) ⊙ (ones - sigmoid(x))", "the size of ones left to the context"),
     "notation.proof::s12": ("diag(sigmoid(x) ⊙ (ones - sigmoid(x)))", "the size of ones left to the context"),
@@ -68,9 +69,6 @@ EQUALLY_SIMPLE = {
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
 PRESENTATION = {
-    "magnus_neudecker.proof::m28": "`a - a ⊙ (tanh(x) ⊙ tanh(x))`: expanded, and right-nested parentheses",
-    "ml.proof::net_W1": "`2 W₂ᵀ (W₂ sigmoid(W₁ x) - t) ⊙ (sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x))) xᵀ`: "
-                        "⊙ chained with products without parentheses, and right-nested ⊙",
     "more.proof::t20": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, no square",
     "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
 }
