@@ -246,7 +246,7 @@ def _column(e: S.Expr, env: Env) -> bool:
 def unsized(e: S.Expr, other_side: S.Expr, env: Env) -> S.Expr:
     """`e` with `I`, `0` and `ones` written without sizes, if the statement `other_side = e`
     gives them back (`det(s I - A)`, not `det(s I(n) - A)`)."""
-    bare = _strip(e)
+    bare = strip_sizes(e)
     try:
         _, back, _ = check_statement(S.Statement("claim", "", other_side, bare), env)
     except RewriteError:
@@ -254,7 +254,8 @@ def unsized(e: S.Expr, other_side: S.Expr, env: Env) -> S.Expr:
     return bare if back == e else e
 
 
-def _strip(e: S.Expr) -> S.Expr:
+def strip_sizes(e: S.Expr) -> S.Expr:
+    """`e` with `I`, `ones` and zero matrices written bare (`I`, `ones`, `0`)."""
     if isinstance(e, S.Identity):
         return S.Identity()
     if isinstance(e, S.Ones):
@@ -262,4 +263,4 @@ def _strip(e: S.Expr) -> S.Expr:
     if isinstance(e, S.Zeros):
         return S.Num(0)
     kids = e.children()
-    return e.with_children(tuple(_strip(k) for k in kids)) if kids else e
+    return e.with_children(tuple(strip_sizes(k) for k in kids)) if kids else e
