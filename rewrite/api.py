@@ -366,7 +366,7 @@ def _tree(side: Term | str | S.Expr, file: str) -> S.Expr:
     return _term(side).expr
 
 
-def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), timeout: float = 2.0,
+def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), timeout: float = 5.0,
           seed: int = 0) -> Proof | Unknown:
     """Check `lhs = rhs`: a `Proof` when the kernel accepts a certificate, else `Unknown`.
 
@@ -382,7 +382,7 @@ def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), ti
     return _answer(r, f"{show(stmt.lhs)} = {show(stmt.rhs)}")
 
 
-def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float = 2.0
+def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float = 5.0
              ) -> tuple[Term | S.Expr, Proof | Unknown]:
     """The cheapest equal expression the search finds, and the proof of `expr = result`
     (a `Term` for a `Term`, a syntax tree otherwise). Without a proof, `expr` itself."""
@@ -399,7 +399,7 @@ def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float 
 
 
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
-           timeout: float = 2.0) -> tuple[Term | S.Expr | None, Proof | Unknown]:
+           timeout: float = 5.0) -> tuple[Term | S.Expr | None, Proof | Unknown]:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
     respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a

@@ -240,6 +240,11 @@ class Checker:
                 if isinstance(m, S.Var) and "invertible" not in env[m.name].props:
                     raise _NotFound(f"the derivative of det({m.name}) is written with {m.name}⁻¹: "
                                     f"declare {m.name} invertible")
+                singular = None if isinstance(m, S.Var) else numeric.singular_at(m, env, seed=self.settings.seed)
+                if singular is not None:
+                    at = ", ".join(f"{k} = {v}" for k, v in singular.items())
+                    raise _NotFound(f"the derivative of det({show(m)}) would be written with ({show(m)})⁻¹, "
+                                    f"but {show(m)} is singular at {at}")
             assumed = goals[0].assumed | dets
             budget = self.settings.budget
             gradient, chains = None, []

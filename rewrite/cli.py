@@ -185,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--json", action="store_true", help="one JSON object per statement")
         sp.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
-        sp.add_argument("--timeout", type=float, default=2.0, help="search time limit per statement, seconds")
+        sp.add_argument("--timeout", type=float, default=5.0, help="search time limit per statement, seconds")
 
     c = sub.add_parser("check", help="check proof files (folders are searched for *.proof)")
     c.add_argument("paths", nargs="+")
@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("target", metavar="FILE::NAME", help="a statement of a proof file, or a certificate (.json)")
     e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     e.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
-    e.add_argument("--timeout", type=float, default=2.0, help="search time limit, seconds")
+    e.add_argument("--timeout", type=float, default=5.0, help="search time limit, seconds")
     e.set_defaults(run=cmd_explain)
     return p
 

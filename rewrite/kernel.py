@@ -125,6 +125,18 @@ def _inside_d(term: S.Expr, at: S.Path) -> bool:
     return False
 
 
+def _divisors(term: S.Expr) -> list[tuple[bool, S.Expr]]:
+    """What `term` divides by, and whether elementwise: the right of `/` and `⊘`, what is
+    inverted or raised to a negative power."""
+    out = []
+    for _, t in S.subterms(term):
+        if isinstance(t, (S.Div, S.HadamardDiv)):
+            out.append((isinstance(t, S.HadamardDiv), t.right))
+        elif isinstance(t, S.Inverse) or isinstance(t, S.Power) and t.exponent < 0:
+            out.append((False, t.arg))
+    return out
+
+
 _SHAPE_CONDITIONS = {
     "square": lambda s: s.is_square,
     "scalar": lambda s: s.is_scalar,
@@ -148,6 +160,27 @@ class Kernel:
         self._texts = trusted
         self._rules: dict[str, _Rule] = {}
         self._props: list[_Rule] | None = None
+        # what the statement being checked divides by: it is only asserted where these are
+        # non-zero (set by `replay` from its two ends)
+        self.divisors: frozenset = frozenset()
+        self.nonzero: frozenset = frozenset()  # the statement's ⊘ divisors: no zero entry
+
+    def _key(self, t: S.Expr) -> tuple:
+        try:
+            return self.shape(t), self.normal(t)
+        except RewriteError:
+            return ("too large", t)
+
+    def _atoms(self, d: S.Expr) -> frozenset:
+        """What a divisor's being non-zero rests on: the factors of a 1×1 product (`2 ‖x‖`
+        is non-zero where ‖x‖ is), else the divisor as a whole."""
+        try:
+            p = self.normal.poly(d)
+        except RewriteError:
+            return frozenset({("too large", d)})
+        if self.shape(d).is_scalar and len(p) == 1 and not next(iter(p))[1]:
+            return frozenset(next(iter(p))[0])
+        return frozenset({self._key(d)})
 
     def rule(self, name: str) -> _Rule:
         if name not in self._rules:
@@ -188,6 +221,9 @@ class Kernel:
             if not (inside_d and cond in _CLOSED and t.name not in self.constants):
                 return True
         if cond == "invertible" and (isinstance(t, S.Num) and t.value != 0 or self.normal(t) in self.assumed):
+            return True
+        if cond == "nonzero" and (self._key(t) in self.nonzero or self.shape(t).is_scalar
+                                  and self.holds("invertible", t, seen, inside_d)):
             return True
         if (cond, t) in seen:
             return False
@@ -231,8 +267,15 @@ class Kernel:
         if self.shape(old) != self.shape(new):
             raise CheckError(f"{where}: {show(old)} and {show(new)} have different shapes")
         if name == LINEAR:
-            if self.normal(old) != self.normal(new):
+            if not self.normal.equal(old, new):
                 raise CheckError(f"{where}: {show(old)} and {show(new)} are not equal as linear combinations")
+            # `s = s d / d` holds where d ≠ 0 only: a step may not divide by anything new
+            # unless it is known to be non-zero (else `d` → 0 by a rule, and then anything)
+            known = self.divisors.union(*(self._atoms(d) for _, d in _divisors(old)))
+            for elementwise, d in _divisors(new):
+                cond = "nonzero" if elementwise else "invertible"
+                if not self._atoms(d) <= known and not self.holds(cond, d, inside_d=_inside_d(before, at)):
+                    raise CheckError(f"{where}: divides by {show(d)}, which is not known to be non-zero")
             return
         r = self.rule(name)
         if r.text.rhs is None:
@@ -253,6 +296,9 @@ class Kernel:
     def replay(self, start: S.Expr, goal: S.Expr, steps: list[tuple[str, bool, S.Path, S.Expr]]) -> Theorem:
         """Check that `steps` lead from `start` to `goal`; the theorem is `start = goal`."""
         self.shape(start)  # the start is well formed (or this raises)
+        ends = [d for side in (start, goal) for d in _divisors(side)]
+        self.divisors = frozenset().union(*(self._atoms(d) for _, d in ends))
+        self.nonzero = frozenset(self._key(d) for elementwise, d in ends if elementwise)
         current = start
         for k, (name, forward, at, after) in enumerate(steps, 1):
             try:

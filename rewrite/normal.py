@@ -15,7 +15,8 @@ few laws no one disputes:
   transposing it;
 - a 1×1 block inside a word (a row times a column) is a scalar and may leave the word;
 - dividing by a 1×1 term multiplies by the reciprocal of each of its factors, and a
-  factor times its reciprocal is 1 (a term that divides by zero has no value to differ).
+  factor times its reciprocal is 1 (a term that divides by zero has no value to differ);
+  two terms are equal if they are once multiplied by the sums they divide by (`equal`).
 
 Everything else (inverses, determinants, elementwise functions, …) is an opaque factor
 whose arguments are normalised in turn. The kernel imports this module; it must stay as
@@ -42,6 +43,7 @@ _UNIT: Mono = ((), ())
 # Expanding products of sums is exponential; past this many monomials the normal form is
 # refused (a `linear` step then fails, and the search looks elsewhere) rather than slow.
 MAX_TERMS = 2000
+MAX_POWER = 64
 _LINEAR = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")
 
 
@@ -59,6 +61,31 @@ class Normaliser:
     def __call__(self, e: S.Expr) -> frozenset:
         """The normal form of `e` (see `normal_form`)."""
         return frozenset(self.poly(e).items())
+
+    def equal(self, a: S.Expr, b: S.Expr) -> bool:
+        """Whether `a` and `b` have the same normal form once both are multiplied by the
+        sums they divide by (`1 - s/(1 + s)` is `1/(1 + s)`): a term that divides by
+        zero has no value to differ, so each such sum may be taken as non-zero."""
+        diff = _add(self.poly(a), self.poly(b), -1)
+        for _ in range(8):  # each round clears one denominator (or one power of it)
+            dens = [k for (scalars, _), _c in diff.items() for k in scalars
+                    if k[0] == "inv" and k[1][0] == "poly"]
+            if not diff or not dens:
+                break
+            den = min(dens, key=_order)
+            if not den[1][1]:  # 1/0: nothing to clear (multiplying by 0 would prove anything)
+                return False
+            out: Poly = {}
+            for (scalars, word), c in diff.items():
+                if den in scalars:  # (m / P) · P = m
+                    rest = list(scalars)
+                    rest.remove(den)
+                    part = {self._mono(tuple(rest), word): c}
+                else:
+                    part = self._product({(scalars, word): c}, dict(den[1][1]))
+                out = _add(out, part, 1)
+            diff = out
+        return not diff
 
     def shape(self, e: S.Expr) -> Shape:
         s = self._shapes.get(e)
@@ -114,6 +141,8 @@ class Normaliser:
         of a scalar); the zeroth is 1 or I."""
         k = int(e.exponent)
         s = self.shape(e)
+        if abs(k) > MAX_POWER:  # A^k is k factors long: beyond this it stays a power
+            return self._opaque(e)
         if k < 0:
             if not s.is_scalar:
                 return self._opaque(e)

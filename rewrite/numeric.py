@@ -62,6 +62,22 @@ def tolerance(difference_levels: int) -> float:
     return EXACT_TOLERANCE * TOLERANCE_GROWTH_PER_DIFFERENCE_LEVEL**difference_levels
 
 
+# The largest matrix evaluated: sizes written as numbers (`Mat(100000, 100000)`), and
+# Kronecker chains (n^k × n^k), would otherwise take minutes and gigabytes; a gradient
+# with respect to it takes one evaluation per entry.
+MAX_ENTRIES = 10_000
+
+
+def _room_for(rows: int, cols: int) -> tuple[int, int]:
+    _room(rows, cols)
+    return rows, cols
+
+
+def _room(rows: int, cols: int) -> None:
+    if rows * cols > MAX_ENTRIES:
+        raise DomainError(f"a {rows}×{cols} matrix is too large to evaluate (more than {MAX_ENTRIES:,} entries)")
+
+
 class DomainError(ArithmeticError):
     """The values leave a function's domain: log or sqrt of a non-positive entry, logdet
     of a matrix without positive determinant, a singular inverse. Not a disagreement:
@@ -123,6 +139,7 @@ def draw_values(
 
 
 def _matrix(r: int, c: int, props: frozenset[str], rng: np.random.Generator, positive: bool) -> Array:
+    _room(r, c)
     if positive and "orthogonal" not in props:
         return _positive_matrix(r, c, props, rng)
     k = min(r, c)
@@ -260,13 +277,16 @@ class _Evaluator:
             case S.Var(name):
                 return self.values[name]
             case S.Num(value):
-                return np.array([[float(value)]])
+                try:
+                    return np.array([[float(value)]])
+                except OverflowError:
+                    raise DomainError("a numeral is beyond floating point") from None
             case S.Identity(size):
-                return np.eye(self._dim(size))
+                return np.eye(*_room_for(self._dim(size), self._dim(size)))
             case S.Ones(rows, cols):
-                return np.ones((self._dim(rows), self._dim(cols) if cols else 1))
+                return np.ones(_room_for(self._dim(rows), self._dim(cols) if cols else 1))
             case S.Zeros(rows, cols):
-                return np.zeros((self._dim(rows), self._dim(cols) if cols else 1))
+                return np.zeros(_room_for(self._dim(rows), self._dim(cols) if cols else 1))
             case S.Neg(a):
                 return -self(a)
             case S.Transpose(a):
@@ -286,7 +306,9 @@ class _Evaluator:
             case S.HadamardDiv(a, b):
                 return np.divide(*_same_shape(self(a), self(b), "⊘"))
             case S.Kron(a, b):
-                return np.kron(self(a), self(b))
+                left, right = self(a), self(b)
+                _room(left.shape[0] * right.shape[0], left.shape[1] * right.shape[1])
+                return np.kron(left, right)
             case S.Div(a, b):
                 return self(a) / _scalar(self(b), "/")
             case S.Frob(a, b):
@@ -395,6 +417,7 @@ def _scalar(a: Array, op: str) -> complex:
 
 
 def _product(a: Array, b: Array) -> Array:
+    _room(a.shape[0], b.shape[1])
     """The matrix product, or scaling when an operand is 1×1 (the two agree where both apply)."""
     if a.shape[1] == b.shape[0]:
         return a @ b
@@ -567,9 +590,9 @@ def _sample(
     sizes = draw_sizes(dims, rng, seed)
     reason = ""
     for positive in (False, True):
-        values = draw_values(env, sizes, rng, positive=positive)
-        directions = draw_directions(env, values, varying, rng)
         try:
+            values = draw_values(env, sizes, rng, positive=positive)
+            directions = draw_directions(env, values, varying, rng)
             left, left_trace = _traced(lhs, values, sizes, directions)
             right, right_trace = _traced(rhs, values, sizes, directions)
         except DomainError as err:
@@ -597,3 +620,23 @@ def _dims_in(e: S.Expr) -> frozenset[str]:
         elif isinstance(s, (S.Ones, S.Zeros)):
             written += [s.rows, s.cols]
     return frozenset(f for d in written if d is not None for f in d.factors if isinstance(f, str))
+
+
+def singular_at(m: S.Expr, env: Env, *, seed: int = 0, draws: int = 6) -> dict[str, int] | None:
+    """Sizes at which the square matrix `m` (a compound term such as `x xᵀ`) comes out
+    singular on a random draw, or None. A derivative written with `m⁻¹` (that of
+    `det(m)`) is only a formula where `m` is invertible; `x xᵀ` never is for n ≥ 2."""
+    used = S.free_names(m)
+    env = Env({name: info for name, info in env.items() if name in used})
+    dims = env.dims | _dims_in(m)
+    for draw_seed in range(seed, seed + draws):
+        rng = np.random.default_rng(draw_seed)
+        sizes = draw_sizes(dims, rng, draw_seed)
+        try:
+            value = evaluate(m, draw_values(env, sizes, rng), sizes)
+        except DomainError:
+            continue
+        # draws are conditioned ≤ 4 (draw_values): a product of them is far from 1e8
+        if value.shape[0] == value.shape[1] and np.linalg.cond(value) > 1e8:
+            return sizes
+    return None

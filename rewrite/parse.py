@@ -305,6 +305,13 @@ def _parse_line(tokens: list[Token], start: str) -> Tree | Token:
 # lark trees to syntax trees
 
 
+def _number(text: str, tok: Token) -> Fraction:
+    try:
+        return Fraction(text)
+    except ValueError:  # Python reads at most 4300 digits
+        raise _error(f"the number {text[:20]}… is too long ({len(text)} characters)", tok) from None
+
+
 def _exponent(tok: Token) -> str | Fraction:
     """What a postfix token raises to: "T", "-T", or a number (-1 is the inverse)."""
     if tok.type == "TRANSPOSE":
@@ -312,13 +319,13 @@ def _exponent(tok: Token) -> str | Fraction:
     if tok.type == "INVERSE_T":
         return "-T"
     if tok.type == "SUPERSCRIPT":
-        return Fraction(int(tok.value.translate(_FROM_SUPERSCRIPT)))
+        return _number(tok.value.translate(_FROM_SUPERSCRIPT), tok)
     text = "".join(tok.value[1:].split()).strip("()")
     if text.endswith("T"):
         return text
     num, _, den = text.partition("/")
     try:
-        return Fraction(num) / Fraction(den or 1)
+        return _number(num, tok) / _number(den or "1", tok)
     except ZeroDivisionError:
         raise _error(f"exponent {text} divides by zero", tok) from None
 
@@ -397,7 +404,7 @@ class _Builder:
         for tok in kids:
             if tok.type == "NAME":
                 factors.append(tok.value)
-            elif "." in tok.value or int(tok.value) < 1:
+            elif "." in tok.value or _number(tok.value, tok) < 1:
                 raise _error(f"a size is a name or a positive integer, found '{tok.value}'", tok)
             else:
                 factors.append(int(tok.value))
@@ -451,7 +458,7 @@ class _Builder:
         return S.Var(kids[0].value, at=_pos(kids[0]))
 
     def number(self, tree, kids):
-        return S.Num(Fraction(kids[0].value), at=_pos(kids[0]))
+        return S.Num(_number(kids[0].value, kids[0]), at=_pos(kids[0]))
 
     def paren(self, tree, kids):
         return kids[1]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from . import syntax as S
-from .egraph import Budget, Computed, Fired, Pattern, Program, RunReport, Search
+from .egraph import Budget, Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
 from .errors import BudgetError
 from .explain import Closure, Instance, Step, TermBank, flatten
 from .kernel import LINEAR, Goal, Kernel, linear_form
@@ -120,6 +120,11 @@ _REASONS = {
 _NORMAL_FORM = RunReport("normal form", 0, 0, 0.0)
 
 
+def _too_large(err: TooLarge, clock: float) -> Outcome:
+    return Outcome(False, RunReport("too large", 0, 0, 0.0), reason=f"{err}: it cannot enter the e-graph",
+                   seconds=time.perf_counter() - clock)
+
+
 def reverse(start: S.Expr, steps: list[ChainStep]) -> list[ChainStep]:
     """The chain from the end of `steps` back to `start` (equality is symmetric)."""
     terms = [start] + [s.term for s in steps]
@@ -179,21 +184,24 @@ class Prover:
             return Outcome(True, _NORMAL_FORM, steps, seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
         meet: list = []
-        with Search(self.program, env, goal.constants, explainer.bank, goal.assumed) as search:
-            search.add("lhs", s1)
-            search.add("rhs", e1)
+        try:
+            with Search(self.program, env, goal.constants, explainer.bank, goal.assumed) as search:
+                search.add("lhs", s1)
+                search.add("rhs", e1)
 
-            def normal_forms_meet() -> bool:
-                l, r = search.extract("lhs"), search.extract("rhs")
-                nl, to_nl = self._normalize(rw, l, deadline)
-                nr, to_nr = self._normalize(rw, r, deadline)
-                if not _same_normal_form(kernel, nl, nr):
-                    return False
-                meet[:] = [l, to_nl, nl, r, to_nr]
-                return True
+                def normal_forms_meet() -> bool:
+                    l, r = search.extract("lhs"), search.extract("rhs")
+                    nl, to_nl = self._normalize(rw, l, deadline)
+                    nr, to_nr = self._normalize(rw, r, deadline)
+                    if not _same_normal_form(kernel, nl, nr):
+                        return False
+                    meet[:] = [l, to_nl, nl, r, to_nr]
+                    return True
 
-            remaining = replace(budget, seconds=max(0.0, deadline - time.perf_counter()))
-            report = search.run(remaining, goal=("lhs", "rhs"), on_round=explainer.add_round, until=normal_forms_meet)
+                remaining = replace(budget, seconds=max(0.0, deadline - time.perf_counter()))
+                report = search.run(remaining, goal=("lhs", "rhs"), on_round=explainer.add_round, until=normal_forms_meet)
+        except TooLarge as err:
+            return _too_large(err, clock)
         middle = None
         if report.stop == "equal" and not meet:
             middle = explainer.chain(s1, e1)
@@ -234,15 +242,18 @@ class Prover:
             return g, Outcome(True, _NORMAL_FORM, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
         found: list[S.Expr] = []
-        with Search(self.program, env, goal.constants, explainer.bank, assumed) as search:
-            search.add("lhs", nf)
-            search.look_for("lhs", ndx, form)
+        try:
+            with Search(self.program, env, goal.constants, explainer.bank, assumed) as search:
+                search.add("lhs", nf)
+                search.look_for("lhs", ndx, form)
 
-            def read() -> bool:
-                found[:] = [g for g in search.found() if not _has_differential(g)]
-                return bool(found)
+                def read() -> bool:
+                    found[:] = [g for g in search.found() if not _has_differential(g)]
+                    return bool(found)
 
-            report = search.run(budget, on_round=explainer.add_round, until=read)
+                report = search.run(budget, on_round=explainer.add_round, until=read)
+        except TooLarge as err:
+            return None, _too_large(err, clock)
         seconds = time.perf_counter() - clock
         if not found:
             return None, Outcome(False, report, reason=_REASONS[report.stop].format(b=budget), seconds=seconds)
@@ -259,10 +270,13 @@ class Prover:
         self.warm()
         clock = time.perf_counter()
         explainer = Explainer(self.program, TermBank())
-        with Search(self.program, env, constants, explainer.bank, assumed) as search:
-            search.add("lhs", e)
-            report = search.run(budget, on_round=explainer.add_round)
-            best = search.extract("lhs")
+        try:
+            with Search(self.program, env, constants, explainer.bank, assumed) as search:
+                search.add("lhs", e)
+                report = search.run(budget, on_round=explainer.add_round)
+                best = search.extract("lhs")
+        except TooLarge as err:
+            return e, _too_large(err, clock)
         steps = explainer.chain(e, best)
         seconds = time.perf_counter() - clock
         if steps is None:
@@ -273,7 +287,7 @@ class Prover:
 def _same_normal_form(kernel: Kernel, a: S.Expr, b: S.Expr) -> bool:
     """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
     try:
-        return kernel.normal(a) == kernel.normal(b)
+        return kernel.normal.equal(a, b)
     except BudgetError:
         return False
 

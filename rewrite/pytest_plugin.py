@@ -28,8 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rewrite", "proof files (*.proof)")
     group.addoption("--proof-seed", type=int, default=0, metavar="N",
                     help="seed of the numeric spot-checks of proof files (default 0)")
-    group.addoption("--proof-timeout", type=float, default=2.0, metavar="S",
-                    help="search time limit per statement, seconds (default 2)")
+    group.addoption("--proof-timeout", type=float, default=5.0, metavar="S",
+                    help="search time limit per statement, seconds (default 5)")
 
 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:

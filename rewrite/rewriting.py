@@ -127,7 +127,11 @@ _ARITHMETIC = {S.Add: lambda a, b: a + b, S.Sub: lambda a, b: a - b, S.Mul: lamb
 
 
 def _numeral(t: S.Expr) -> S.Expr | None:
-    """`2 3` as `6`, `1 - 3` as `-2`, `-0` as `0`: one operation on numerals, evaluated."""
+    """`2 3` as `6`, `1 - 3` as `-2`, `-0` as `0`: one operation on numerals, evaluated;
+    a 1×1 `ones` is the number 1."""
+    if isinstance(t, S.Ones) and t.rows is not None and Size.from_dim(t.rows).is_one \
+            and (t.cols is None or Size.from_dim(t.cols).is_one):
+        return S.Num(1)
     if isinstance(t, S.Neg) and isinstance(t.arg, S.Num) and t.arg.value == 0:
         return t.arg
     op = _ARITHMETIC.get(type(t))

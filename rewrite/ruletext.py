@@ -27,7 +27,10 @@ from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo, _Inference
 
 # shape conditions, the declarable properties, `zero` (equal to 0 by the kernel's normal
 # form), and whether a term contains a differential (which only steers the search)
-CONDITIONS = ("square", "scalar", "nonscalar", "vector", "row", "zero", "differential", "nondifferential") + S.PROPERTIES
+# `nonzero` (no zero entry) is what an elementwise division needs; no declaration says it,
+# the rule base derives it (exp, sigmoid, …) and a statement's own ⊘ divisors have it
+RULE_PROPERTIES = S.PROPERTIES + ("nonzero",)
+CONDITIONS = ("square", "scalar", "nonscalar", "vector", "row", "zero", "differential", "nondifferential") + RULE_PROPERTIES
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
 _COND = re.compile(r"^\s*([A-Za-z])\s+([a-z]+)\s*$")
@@ -138,7 +141,7 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
     try:
         if re.search(r"\sis\s+[a-z]+\s*$", rest):
             expr, prop = re.match(r"(.*)\sis\s+([a-z]+)\s*$", rest, re.S).groups()  # type: ignore[union-attr]
-            if prop not in S.PROPERTIES or prop == "const":
+            if prop not in RULE_PROPERTIES or prop == "const":
                 raise ParseError(f"unknown property '{prop}' in a property rule", file=file, pos=pos)
             rule = RuleText(name, parse_expr(expr.strip()), None, prop=prop, conditions=conditions)
         else:

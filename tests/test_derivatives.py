@@ -71,6 +71,17 @@ EQUALLY_SIMPLE = {
     "heldout_hard.proof::h_gauss_cov": ("0.5 (Σ⁻¹ (xo - μ) (xo - μ)ᵀ Σ⁻¹ - Σ⁻¹)", "the factor 0.5 taken out of the sum"),
     "heldout_ml.proof::ridge_hess": ("2 (Xdᵀ Xd + λ I)", "the factor 2 taken out of the sum"),
     "heldout_ml.proof::gauss_prec": ("0.5 (Λ⁻¹ - (xo - μ) (xo - μ)ᵀ)", "the factor 0.5 taken out of the sum"),
+    "heldout2_magnus.proof::grad_det_inv": ("-Y⁻ᵀ / det(Y)", "1 / det(Y) for det(Y⁻¹)"),
+    "heldout2_magnus.proof::grad_det_sq": ("2 det(Y²) Y⁻ᵀ", "det(Y²) = det(Y Yᵀ): det(Yᵀ) = det(Y)"),
+    "heldout2_magnus.proof::grad_det_YFYt_gen": ("det(Y F Y) ((Y F Yᵀ)⁻ᵀ Y Fᵀ + (Y F Yᵀ)⁻¹ Y F)",
+                                                 "det(Y F Y) = det(Y F Yᵀ): det(Yᵀ) = det(Y)"),
+    "heldout2_magnus.proof::grad_tr_XtX_inv": ("-2 T ((Tᵀ T)⁻¹)²", "(Tᵀ T)⁻¹ (Tᵀ T)⁻¹ written as a square"),
+    "heldout2_ml_grads.proof::ridge_grad": ("2 (Xᵀ (X w - yv) + λ w)", "the factor 2 taken out of the sum"),
+    "heldout2_ml_grads.proof::ridge_hess": ("2 (Xᵀ X + λ I)", "the factor 2 taken out of the sum"),
+    "heldout2_ml_grads.proof::gauss_prec": ("0.5 (Λ⁻¹ - (x - μ) (x - μ)ᵀ)", "the factor 0.5 taken out of the sum"),
+    "heldout2_ml_grads.proof::gauss_cov": ("0.5 (Σ⁻¹ (x - μ) (x - μ)ᵀ Σ⁻¹ - Σ⁻¹)", "the factor 0.5 taken out of the sum"),
+    "heldout2_ml_grads.proof::weighted_ls": ("2 diag(a) x", "diag(a) x for a ⊙ x"),
+    "heldout2_ml_grads.proof::d_resolvent_tr": ("-tr(((y I - A)⁻¹)²)", "(y I - A)⁻¹ (y I - A)⁻¹ written as a square"),
 }
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
@@ -78,6 +89,9 @@ PRESENTATION = {
     "more.proof::t20": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, no square",
     "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
     "heldout_hard.proof::h_jac_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
+    "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
+    "heldout2_ml_grads.proof::rayleigh_grad": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, "
+                                              "no square",
 }
 
 # The presentation search is counted in rounds (`check.PRESENTATION`), so no derived form
@@ -175,3 +189,13 @@ def test_derive_jacobian_with_respect_to_vec() -> None:
 def test_derive_rejects_bad_input(f: str, wrt: str, kind: str, error: type) -> None:
     with pytest.raises(error):
         derive(f, wrt, kind=kind, let=["A: Mat(m, n)", "x: Vec(n)"])
+
+
+def test_derive_does_not_invert_a_singular_matrix() -> None:
+    """d det(M) is written with M⁻¹: derive may assume M invertible only if it is. x xᵀ has
+    rank 1, so for n ≥ 2 the answer `2 det(x xᵀ) (x xᵀ)⁻¹ x` would be nowhere defined."""
+    gradient, proof = derive("det(x xᵀ)", "x", let=["x: Vec(n)"])
+    assert gradient is None and not proof
+    assert "singular" in proof.message
+    gradient, proof = derive("det(Xᵀ X)", "X", let=["X: Mat(n, n) invertible"])
+    assert proof, proof.message

@@ -3,25 +3,32 @@
 Regression tests for what the campaign found, each a minimal reproducer: gradient
 forgeries that used a variable's constraining properties inside `d(·)`, nesting deep
 enough to exhaust Python's recursion, and budgets overrun by the normal form and by nested
-finite differences.
+finite differences. Then a sample of each part of the campaign (`bench/soundness.py`, with
+its generators): generated identities and their mutations, forged certificates, fuzzed and
+huge input, explosive statements under a budget, numeric edge cases. Each bug it found
+(numerals and sizes beyond what Python, floats, egglog or memory hold; chains through a
+division by zero) has its reproducer here.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
+from bench import soundness as campaign
 from rewrite import kernel, numeric, rules
 from rewrite.certificate import read
 from rewrite.check import Checker, Settings
 from rewrite.egraph import Budget
-from rewrite.parse import parse_decl, parse_equation
+from rewrite.parse import parse_decl, parse_equation, parse_text
 from rewrite.shapes import check_statement, env_from_decls
 from rewrite import syntax as S
 
-FUZZ = Path(__file__).resolve().parent / "fuzz"
+ROOT = Path(__file__).resolve().parents[1]
+FUZZ = ROOT / "tests" / "fuzz"
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +87,193 @@ def test_nested_differentials_end_within_the_time_limit():
     start = time.perf_counter()
     checker.check_text(f"let A : Mat(n, n)\nclaim c: {nested} = 0\n")
     assert time.perf_counter() - start <= 1.2 * 0.5
+
+
+# ---------------------------------------------------------------------------
+# Samples of the campaign (bench/soundness.py): its generators, a few cases each
+
+
+def _findings(tally: campaign.Tally, *kinds: str) -> list[str]:
+    return [f for f in tally.findings if f.split(":", 1)[0] in kinds]
+
+
+def test_generated_identities_are_proved_and_their_mutations_never_are():
+    """True by construction (kernel-checked rule steps; gradients `derive` found), and one
+    typical mistake in each: nothing false is proved, nothing true is refuted, and most of
+    the true ones are proved."""
+    tally = campaign.merged([campaign.identity_batch(("identity", 7, 10)),
+                             campaign.identity_batch(("gradient", 8, 5))])
+    assert not _findings(tally, "UNSOUND", "TRACEBACK", "BUG"), _findings(tally, "UNSOUND", "TRACEBACK", "BUG")
+    for row, least in (("identity (rule steps)", 0.8), ("gradient", 0.6)):
+        cases = sum(n for (r, _), n in tally.counts.items() if r == row)
+        assert cases >= 4 and tally.counts[row, "proved"] >= least * cases, dict(tally.counts)
+    assert tally.counts["identity, mutated", "false"] + tally.counts["gradient, mutated", "false"] >= 5
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory) -> str:
+    """The certificates of a few proof files, written where the forgery batch reads them."""
+    real = [c for name in ("language.proof", "least_squares.proof", "inverse.proof")
+            for c in campaign.proof_certificates(ROOT / "proofs" / name)]
+    path = tmp_path_factory.mktemp("certificates") / "real.json"
+    path.write_text(json.dumps(real, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_forged_certificates_are_rejected_unless_still_a_proof(certificates):
+    """One change to a real certificate (a step's rule, direction, position or term, a step
+    dropped, moved or doubled, the statement and the chain's end together, a declaration):
+    the kernel accepts it only if the numbers agree with its statement and every step."""
+    tally = campaign.forgery_batch((certificates, 3, 60))
+    assert not _findings(tally, "UNSOUND", "TRACEBACK", "BUG"), _findings(tally, "UNSOUND", "TRACEBACK", "BUG")
+    assert tally.total("rejected") >= 30, dict(tally.counts)
+
+
+def test_fuzzed_input_gives_clean_results():
+    """Mutated proofs, spliced proofs, token soup, random text and bytes: every result is a
+    well-formed record, every error names its file, nothing raises or hangs."""
+    tally = campaign.fuzz_batch((11, 200, 1))
+    assert not _findings(tally, "UNSOUND", "TRACEBACK", "HANG", "BUG"), _findings(tally, "TRACEBACK", "HANG", "BUG")
+    assert tally.total("checked") >= 10 and tally.total("error") >= 100, dict(tally.counts)
+
+
+HUGE = dict(campaign.huge_inputs())
+
+
+@pytest.mark.parametrize("kind", ["10,000-term sum, flat", "1,000-deep parentheses", "1,000-deep functions",
+                                  "100,000 transposes", "a 1 MB name"])
+def test_a_huge_input_gives_a_clean_result_in_bounded_time(kind, tmp_path):
+    run = campaign.check_input(HUGE[kind], str(tmp_path), limit=20)
+    assert run.crash is None and run.value[0] in ("error", "checked"), run.crash or run.value
+
+
+def test_the_command_line_gives_clean_output_on_bad_input(tmp_path):
+    """Through `rewrite check --json` in a subprocess: exit status 0 or 1, nothing on stderr."""
+    for text in (b"\xff\xfe let A", HUGE["1,000-deep functions"]):
+        run = campaign.check_cli(text, str(tmp_path))
+        assert run.crash is None, run.crash
+
+
+# What the campaign found at the edges of the input: each a minimal reproducer, now a
+# clean result.
+
+def _clean(text: str, budget: Budget = Budget(seconds=0.5)) -> list:
+    results = campaign.checker(budget).check_text(text, "t.proof")
+    assert all(r.outcome != "error" or r.message.startswith("t.proof:") for r in results)
+    return results
+
+
+def test_a_numeral_too_long_for_an_int_is_a_clean_error():
+    """Python reads at most 4300 digits (ValueError escaped the parser)."""
+    [r] = _clean("let A : Mat(n, n)\nclaim c: " + "1" * 4301 + " A = A\n")
+    assert r.outcome == "error" and "too long" in r.message
+
+
+def test_a_numeral_beyond_floats_is_a_clean_result():
+    """float() of a numeral above 1.8e308 raised OverflowError in the numeric check."""
+    [r] = _clean("let A : Mat(n, n)\nclaim c: " + "1" * 310 + " A = A\n")
+    assert r.outcome == "unknown" and "beyond floating point" in r.message
+
+
+def test_a_numeral_beyond_i64_in_the_egraph_is_a_clean_result():
+    """egglog's Rational holds i64: a 20-digit numeral made the search raise EggSmolError."""
+    [r] = _clean("let A, B : Mat(n, n)\nclaim c: det(99999999999999999999 A B) = det(B 99999999999999999999 A)\n")
+    assert r.outcome == "unknown" and "64 bits" in r.message
+
+
+def test_arithmetic_in_the_egraph_does_not_overflow():
+    """Numerals that fit in 64 bits but whose product does not: egglog panicked in `*`."""
+    [r] = _clean("let A : Mat(n, n)\nclaim c: 4000000000000 (4000000000000 A) = (4000000000000 4000000000000) A\n")
+    assert r.outcome in ("proved", "unknown"), r.message
+
+
+def test_a_huge_literal_size_is_a_clean_result():
+    """Literal sizes were drawn as written: Mat(100000, 100000) asked numpy for 75 GiB."""
+    [r] = _clean("let A : Mat(100000, 100000)\nclaim c: tr(A) = tr(Aᵀ)\n")
+    assert r.outcome == "unknown" and "too large to evaluate" in r.message
+
+
+def _ends_within(budget: Budget, text: str) -> list:
+    """The whole check of `text` (warm) is cut off at 1.2 × the budget's time."""
+    ch = campaign.checker(budget)
+    ch.prover.warm()
+    with campaign.time_limit(1.2 * budget.seconds):
+        return ch.check_text(text)
+
+
+def test_a_high_matrix_power_ends_within_its_time_limit():
+    """The normal form wrote A^k as k factors outside any budget (A^10000: 80 s)."""
+    [r] = _ends_within(Budget(seconds=0.5), "let A : Mat(n, n)\nclaim c: A^100000 = A^100000\n")
+    assert r.outcome == "proved"
+
+
+def test_a_kronecker_chain_ends_within_its_time_limit():
+    """The numeric check evaluated n^k × n^k Kronecker chains (k = 6: 279 s and 11 GB)."""
+    [r] = _ends_within(Budget(seconds=0.5), campaign.STRESS["Kronecker mixed product"][0](6))
+    assert r.outcome in ("proved", "unknown")
+
+
+# ---------------------------------------------------------------------------
+# Budgets under stress: statements that reach the e-graph end within 1.2 × its time limit
+
+EXPLOSIVE = [("det of a product = product of dets", 10), ("logdet of a product of spd", 6),
+             ("logdet of a product of spd", 10), ("det of a power of a 6-term sum", 5)]
+
+
+@pytest.mark.parametrize("family, k", EXPLOSIVE, ids=[f"{f} k={k}" for f, k in EXPLOSIVE])
+def test_an_explosive_statement_ends_within_its_time_limit(family, k):
+    budget = Budget(seconds=0.5)
+    run, reports = campaign.stress(campaign.STRESS[family][0](k), budget)
+    assert run.crash is None, run.crash
+    assert reports and all(r.stop != "normal form" for r in reports), "rewriting decided it: no stress on the e-graph"
+    assert run.seconds <= 1.2 * budget.seconds, f"{run.seconds:.2f} s, {run.value.outcome}, {reports}"
+
+
+def test_every_round_of_the_egraph_ends_within_its_time_limit():
+    budget = Budget(seconds=0.5)
+    text = campaign.STRESS["trace of a power of a 10-term sum, transposed"][0](4)
+    for _ in range(3):
+        run, reports = campaign.stress(text, budget)
+        assert run.crash is None and run.seconds <= 1.2 * budget.seconds, (run.seconds, reports)
+
+
+# ---------------------------------------------------------------------------
+# Numeric edge cases: never `false` for a true identity, never blind to a false one
+
+
+@pytest.mark.parametrize("decls, statement, true", campaign.NUMERIC_CASES, ids=[c[1] for c in campaign.NUMERIC_CASES])
+def test_the_numbers_judge_an_edge_case_right(decls, statement, true):
+    pf = parse_text(f"{decls}\nclaim c: {statement}\n")
+    env = env_from_decls(pf.decls)
+    lhs, rhs, _ = check_statement(pf.statements[0], env)
+    for seed in (0, 6, 12):
+        verdict = numeric.compare(lhs, rhs, env, seed=seed)
+        if true:  # no draw at all (every value overflows) is allowed: it is not a refutation
+            assert verdict.agrees is not False, (seed, verdict.counterexample.describe())
+        else:
+            assert verdict.agrees is False, (seed, verdict.reason)
+
+
+# ---------------------------------------------------------------------------
+# UNSOUND: forged certificates through a division by zero (found by the campaign)
+
+
+@pytest.mark.parametrize("name", ["hadamard-division-by-zero-forgery", "linear-reciprocal-of-zero-forgery"])
+def test_a_forgery_through_a_division_by_zero_is_rejected(name, trusted):
+    """`B ⇐ (B ⊙ 0) ⊘ 0 ⇒ 0 ⊘ 0 ⇐ (C ⊙ 0) ⊘ 0 ⇒ C`, and `s = s det(0) / det(0)`: a chain
+    that detours through a division by zero proves anything."""
+    cert = read(FUZZ / f"{name}.json")
+    assert _numbers_refute(cert), "the forged statement is not false by the numbers: the test means nothing"
+    with pytest.raises(kernel.CheckError, match="step 1 .*(nonzero' does not hold|not known to be non-zero)"):
+        kernel.check_certificate(cert, trusted)
+
+
+@pytest.fixture(scope="module")
+def rules_at_zero() -> list[str]:
+    return campaign.rules_at_zero().findings
+
+
+@pytest.mark.parametrize("name", ["hdiv-self", "hdiv-cancel", "hdiv-cancel-r"])
+def test_a_rule_that_cancels_a_division_is_defined_on_both_sides_at_zero(name, rules_at_zero):
+    found = [f for f in rules_at_zero if f.startswith(f"RULE: {name} :")]
+    assert not found, found
