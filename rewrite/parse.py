@@ -22,6 +22,8 @@ from .errors import ParseError
 
 # Deeper trees are refused: later stages walk trees recursively, and no proof needs this.
 MAX_DEPTH = 200
+# Longer lines are refused before lark sees them (a 10 MB line took it 110 s and 3.8 GB).
+MAX_TOKENS = 100_000
 
 _STARTS = ["item", "expr", "equation", "decl", "declared"]
 
@@ -283,6 +285,8 @@ def _lines(text: str) -> Iterator[list[Token]]:
                 return
         else:
             line.append(tok)
+            if len(line) > MAX_TOKENS:  # lark would take minutes and gigabytes before saying no
+                raise _error(f"a statement of more than {MAX_TOKENS:,} tokens is too long to check", tok)
 
 
 def _parse_line(tokens: list[Token], start: str) -> Tree | Token:

@@ -140,7 +140,7 @@ def test_fuzzed_input_gives_clean_results():
 HUGE = dict(campaign.huge_inputs())
 
 
-@pytest.mark.parametrize("kind", ["10,000-term sum, flat", "1,000-deep parentheses", "1,000-deep functions",
+@pytest.mark.parametrize("kind", ["10 MB one line", "10,000-term sum, flat", "1,000-deep parentheses", "1,000-deep functions",
                                   "100,000 transposes", "a 1 MB name"])
 def test_a_huge_input_gives_a_clean_result_in_bounded_time(kind, tmp_path):
     run = campaign.check_input(HUGE[kind], str(tmp_path), limit=20)
