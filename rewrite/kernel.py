@@ -344,18 +344,19 @@ def _is_property(text: str) -> bool:
 
 
 def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
-    """The compound terms a statement inverts, takes `logdet` of, or divides by. (A
-    declared name is invertible only if its declaration says so.)"""
+    """The compound terms a statement inverts, takes `logdet` of, or divides by, and the
+    scalar names it divides by (`x / c`: c ≠ 0 is written there). A declared matrix is
+    invertible only if its declaration says so."""
     out = set()
     for side in sides:
         for _, t in S.subterms(side):
-            if isinstance(t, S.Inverse):
+            if isinstance(t, S.Inverse) and not isinstance(t.arg, S.Var):
                 out.add(t.arg)
-            elif isinstance(t, S.Call) and t.fn == "logdet":
+            elif isinstance(t, S.Call) and t.fn == "logdet" and not isinstance(t.args[0], S.Var):
                 out.add(t.args[0])
             elif isinstance(t, S.Div):
                 out.add(t.right)
-    return frozenset(t for t in out if not isinstance(t, S.Var))
+    return frozenset(out)
 
 
 def _wrt(x: S.Expr) -> str:

@@ -82,6 +82,30 @@ EQUALLY_SIMPLE = {
     "heldout2_ml_grads.proof::gauss_cov": ("0.5 (Σ⁻¹ (x - μ) (x - μ)ᵀ Σ⁻¹ - Σ⁻¹)", "the factor 0.5 taken out of the sum"),
     "heldout2_ml_grads.proof::weighted_ls": ("2 diag(a) x", "diag(a) x for a ⊙ x"),
     "heldout2_ml_grads.proof::d_resolvent_tr": ("-tr(((y I - A)⁻¹)²)", "(y I - A)⁻¹ (y I - A)⁻¹ written as a square"),
+    "heldout3_cookbook.proof::g_tr_AXinvB": ("-X⁻ᵀ Aᵀ Bᵀ X⁻ᵀ", TRANSPOSE_OUT),
+    "heldout3_cookbook.proof::g_tr_XAXt": ("Y (Kᵀ + K)", "the same sum in the other order"),
+    "heldout3_cookbook.proof::g_tr_X3": ("3 Xᵀ²", "the transpose of the square as the square of the transpose"),
+    "heldout3_cookbook.proof::g_tr_Xinv": ("-X⁻ᵀ²", "X⁻ᵀ X⁻ᵀ written as a square"),
+    "heldout3_cookbook.proof::g_aXtXb": ("X (b aᵀ + a bᵀ)", "the same sum in the other order"),
+    "heldout3_cookbook.proof::g_bXtDXc": ("D X c bᵀ + Dᵀ X b cᵀ", "the same sum in the other order"),
+    "heldout3_cookbook.proof::g_det_Xinv": ("-X⁻ᵀ / det(X)", "1 / det(X) for det(X⁻¹)"),
+    "heldout3_cookbook.proof::g_logdet_XtSX": ("2 X⁻ᵀ", "X is square and invertible, so S X (Xᵀ S X)⁻¹ = X⁻ᵀ"),
+    "heldout3_cookbook.proof::g_tr_gram_inv": ("-2 X⁻ᵀ X⁻¹ X⁻ᵀ", "X is square and invertible, so (Xᵀ X)⁻¹ = X⁻¹ X⁻ᵀ"),
+    "heldout3_cookbook.proof::g_det_XtSX": ("2 det(S X²) X⁻ᵀ", "X square and invertible: S X (Xᵀ S X)⁻¹ = X⁻ᵀ, "
+                                            "and det(Xᵀ S X) = det(S X²)"),
+    "heldout3_cookbook.proof::g_had_frob": ("2 (U ⊙ Y ⊙ U)", "the numeral outside the Hadamard product"),
+    "heldout3_cookbook.proof::g_s_tr_resolv": ("-tr(((s I + A)⁻¹)²)", "(s I + A)⁻¹ (s I + A)⁻¹ written as a square"),
+    "heldout3_magnus.proof::j_Fx_had_x": ("diag(F x) + diag(x) F", "the same sum in the other order"),
+    "heldout3_ml.proof::ridge_grad": ("2 (Xᵀ (X w - y) + λ w)", "the factor 2 taken out of the sum"),
+    "heldout3_ml.proof::weight_decay": ("2 ((W x - v) xᵀ + λ W)", "the factor 2 taken out of the sum"),
+    "heldout3_ml.proof::net2_dW": ("2 (Vᵀ (V tanh(W x) - o) ⊙ (ones - tanh(W x) ⊙ tanh(W x))) xᵀ",
+                                   "the numeral outside the Hadamard product"),
+    "heldout3_ml.proof::gauss_nll_mu": ("-Σ⁻¹ (x - μ)", "the sign outside, x - μ for μ - x"),
+    "heldout3_ml.proof::gauss_nll_Sigma": ("0.5 (Σ⁻¹ - Σ⁻¹ (x - μ) (x - μ)ᵀ Σ⁻¹)", "the factor 0.5 taken out of the sum"),
+    "heldout3_ml.proof::gauss_precision": ("(x - μ) (x - μ)ᵀ - P⁻¹", "the same sum in the other order"),
+    "heldout3_ml.proof::gauss_batch_mu": ("-2 Σ⁻¹ (D - μ ones) ones", "onesᵀ written ones, its size left to the context"),
+    "heldout3_ml.proof::pca_recon": ("2 ((U Uᵀ D - 2 D) Dᵀ + D Dᵀ U Uᵀ) U", "expanded, U taken out on the right: shorter"),
+    "heldout3_ml.proof::quad_diag": ("2 diag(u) w", "diag(u) w for u ⊙ w"),
 }
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
@@ -92,6 +116,12 @@ PRESENTATION = {
     "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
     "heldout2_ml_grads.proof::rayleigh_grad": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, "
                                               "no square",
+    "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
+                                          "person writes det(A X B) X⁻ᵀ",
+    "heldout3_magnus.proof::j_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
+    "heldout3_ml.proof::logistic_pm1": "`-(sigmoid(-t wᵀ x) t) x`: the scalar t after the sigmoid, in parentheses",
+    "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
+    "heldout3_ml.proof::rayleigh": "`2 S x / (xᵀ x) - 2 (xᵀ S x) x / (xᵀ x xᵀ x)`: no square",
 }
 
 # The presentation search is counted in rounds (`check.PRESENTATION`), so no derived form
