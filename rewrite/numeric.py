@@ -292,7 +292,7 @@ class _Evaluator:
             case S.Transpose(a):
                 return self(a).T
             case S.Inverse(a):
-                return _linalg(np.linalg.inv, _square(self(a), "inverse"))
+                return _inverse(_square(self(a), "inverse"))
             case S.Power(a, p):
                 return _power(self(a), p)
             case S.Add(a, b):
@@ -435,6 +435,19 @@ def _linalg(fn: Callable[..., Array], *args: object) -> Array:
         raise DomainError(f"singular matrix ({err})") from err
 
 
+# Drawn matrices have condition numbers ≤ 4; a compound one far above this is singular
+# (`Xᵀ X` for a wide X) up to round-off, and its float inverse is noise that would
+# "refute" a true statement: the draw is outside the domain instead. At 1e6 the inverse
+# keeps ~10 digits, above the comparison's tolerance.
+MAX_CONDITION = 1e6
+
+
+def _inverse(a: Array) -> Array:
+    if a.size and np.linalg.cond(a) > MAX_CONDITION:
+        raise DomainError("singular matrix (condition number above 1e6)")
+    return _linalg(np.linalg.inv, a)
+
+
 def _positive(a: Array, what: str) -> Array:
     if not np.all(a.real > 0):
         raise DomainError(f"{what} needs positive arguments")
@@ -448,6 +461,8 @@ def _power(a: Array, p: Fraction) -> Array:
         return _positive(a, "a non-integer power") ** float(p)
     if p.denominator != 1:
         raise ValueError(f"a matrix power needs an integer exponent, got {p}")
+    if p < 0:
+        return _linalg(np.linalg.matrix_power, _inverse(_square(a, "a matrix power")), -int(p))
     return _linalg(np.linalg.matrix_power, _square(a, "a matrix power"), int(p))
 
 

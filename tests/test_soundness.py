@@ -277,3 +277,17 @@ def rules_at_zero() -> list[str]:
 def test_a_rule_that_cancels_a_division_is_defined_on_both_sides_at_zero(name, rules_at_zero):
     found = [f for f in rules_at_zero if f.startswith(f"RULE: {name} :")]
     assert not found, found
+
+
+def test_the_inverse_of_a_singular_compound_is_outside_the_domain():
+    """`(Xᵀ X)⁻¹` for a wide X: its float inverse is noise, which made the numbers "refute"
+    a true gradient the kernel had proved, and the checker said `unsound` (found by the
+    campaign in a spliced proof file)."""
+    text = "let X : Mat(m, n)\nclaim g: d/dX tr((Xᵀ X)⁻¹) = -2 X (Xᵀ X)⁻¹ (Xᵀ X)⁻¹\n"
+    for seed in range(4):
+        [r] = Checker(Settings(seed=seed, budget=Budget(seconds=5))).check_text(text, "t.proof")
+        assert r.outcome == "proved", (seed, r.outcome, r.message)
+    wide = {"X": numeric.np.arange(6.0).reshape(2, 3) + 1}
+    gram = S.Inverse(S.Mul(S.Transpose(S.Var("X")), S.Var("X")))
+    with pytest.raises(numeric.DomainError, match="singular"):
+        numeric.evaluate(gram, wide, {})
