@@ -621,7 +621,7 @@ def forge(cert: dict, trusted: dict[str, str], rng: random.Random) -> tuple[str,
     chain's end, a declaration's property added or dropped, a Hessian's gradient changed."""
     cert = copy.deepcopy(cert)
     env = _cert_env(cert)
-    chain = rng.choice(cert["chains"])
+    chain = rng.choice([c for c in cert["chains"] if c])
     j = rng.randrange(len(chain))
     step = chain[j]
     kinds = ["rule", "dir", "at", "subterm", "mistake", "copy term", "drop", "swap", "duplicate", "statement",
@@ -710,6 +710,7 @@ def forgery_batch(task: tuple[str, int, int]) -> Tally:
     trusted = checker().rulebase.texts
     rng = random.Random(at)
     tally = Tally()
+    real = [c for c in real if any(c["chains"])]  # a certificate with no step has nothing to forge
     for _ in range(count):
         original = rng.choice(real)
         try:
