@@ -574,9 +574,7 @@ def compare(
     not finite, is skipped, never counted as a disagreement. Stops at the first
     counterexample.
     """
-    used = S.free_names(lhs) | S.free_names(rhs)
-    env = Env({name: info for name, info in env.items() if name in used})  # draw only what is used
-    dims = env.dims | _dims_in(lhs) | _dims_in(rhs)
+    env, dims = _drawn(env, lhs, rhs)
     if directions_for is None:
         varying = tuple(name for name, info in env.items() if "const" not in info.props)
     else:
@@ -641,9 +639,7 @@ def singular_at(m: S.Expr, env: Env, *, seed: int = 0, draws: int = 6) -> dict[s
     """Sizes at which the square matrix `m` (a compound term such as `x xᵀ`) comes out
     singular on a random draw, or None. A derivative written with `m⁻¹` (that of
     `det(m)`) is only a formula where `m` is invertible; `x xᵀ` never is for n ≥ 2."""
-    used = S.free_names(m)
-    env = Env({name: info for name, info in env.items() if name in used})
-    dims = env.dims | _dims_in(m)
+    env, dims = _drawn(env, m)
     for draw_seed in range(seed, seed + draws):
         rng = np.random.default_rng(draw_seed)
         sizes = draw_sizes(dims, rng, draw_seed)
@@ -651,7 +647,16 @@ def singular_at(m: S.Expr, env: Env, *, seed: int = 0, draws: int = 6) -> dict[s
             value = evaluate(m, draw_values(env, sizes, rng), sizes)
         except DomainError:
             continue
-        # draws are conditioned ≤ 4 (draw_values): a product of them is far from 1e8
-        if value.shape[0] == value.shape[1] and np.linalg.cond(value) > 1e8:
+        try:
+            _inverse(value)  # singular as the numeric check sees it
+        except DomainError:
             return sizes
     return None
+
+
+def _drawn(env: Env, *exprs: S.Expr) -> tuple[Env, frozenset[str]]:
+    """The declarations the expressions use (only those are drawn), and every dimension
+    name to draw, the declared ones and those written in the trees (`I(k)`)."""
+    used = frozenset().union(*map(S.free_names, exprs))
+    env = Env({name: info for name, info in env.items() if name in used})
+    return env, env.dims.union(*map(_dims_in, exprs))
