@@ -1,23 +1,22 @@
 """Certificates: the JSON a proof is written to, and read back from (docs/certificates.md).
 
     {
-      "format": "rewrite-certificate/1",
-      "statement": "d/dx ‖A x - b‖² = 2 Aᵀ (A x - b)",   # the claim, as checked
+      "format": "rewrite-certificate/2",
       "name": "grad_x", "file": "proofs/least_squares.proof",
-      "declarations": ["let A : Mat(m, n)", ...],
-      "rules_digest": "<sha256 of the rule base>",
-      "rules": {"tr-cyclic": "tr-cyclic : tr(A B) = tr(B A)", ...},  # every rule cited
-      "goals": [{"from": "...", "to": "...", "constant": ["A", "b"]}],  # informative only
-      "chains": [[{"rule": "d-norm2", "dir": "=>", "at": [0], "term": "..."}, ...]]
+      "statement": "(= (grad (norm2 (- (* A x) b)) x) (* 2 (* (T A) (- (* A x) b))))",
+      "declarations": ["(let A Mat m n)", "(let x Vec n)", "(let b Vec m)"],
+      "assumptions": [],                                   # the statement's own, as the kernel reads them
+      "rules": {"d-norm2": "(rule d-norm2 (= …) (vars …) (if …))", …},   # every rule cited, compiled
+      "chains": [[{"rule": "d-norm2", "dir": "=>", "at": [], "term": "…"}, …]],
+      "rules_digest": "<sha256 of the rule files>",
+      "display": {"statement": "d/dx ‖A x - b‖² = 2 Aᵀ (A x - b)", "declarations": ["let A : Mat(m, n)", …]}
     }
 
-A statement needs one chain, except a Hessian `hess(f, x) = H`, which needs two through a
-gradient `g` the certificate names in `"gradient"`: `d(f) = g : d(x)`, then
-`d(g) = H d(x)`. Each step's `term` is the whole term after the step; `at` is the position rewritten
-(child indices from the root); `dir` is `=>` (left side to right side) or `<=`. The rule
-`linear` is the kernel's own normalisation (sums reordered, numerals combined). The kernel
-recomputes the goal from the statement and the declarations and trusts nothing else here.
-Imports: `syntax`, `printing`, `kernel` (for the goal), `rules` (for the digest).
+Terms are s-expressions (`sexpr`), which the kernel reads without a parser; `display` holds
+the same in the user's notation, for people, and the kernel never reads it. A statement
+needs one chain, except a Hessian `hess(f, x) = H`, which needs two through a gradient `g`
+named in `"gradient"`: `d(f) = g : d(x)`, then `d(g) = H d(x)`.
+Imports: `syntax`, `sexpr`, `kernel`, `printing` (no parser: `verify` and `explain` read certificates without lark).
 """
 
 from __future__ import annotations
@@ -26,30 +25,43 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import sexpr
 from . import syntax as S
-from .kernel import FORMAT, LINEAR, Goal
+from .kernel import FORMAT, LINEAR, Theorem, write_rule
 from .printing import show
 
 
-def build(stmt: S.Statement, decls: Iterable[S.Decl], goals: list[Goal], chains: list[list], rulebase: Any,
+def declaration(name: str, info: Any) -> str:
+    """One name's declaration as the kernel reads it: `(let A Mat m n invertible)`."""
+    dims = {"Mat": [info.shape.rows, info.shape.cols], "Vec": [info.shape.rows], "Scalar": []}[info.kind]
+    props = sorted(p for p in info.props if p in S.PROPERTIES)
+    return sexpr.write(["let", name, info.kind, *(sexpr.dim_atom(d.to_dim()) for d in dims), *props])
+
+
+def build(stmt: S.Statement, decls: Iterable[S.Decl], theorem: Theorem, chains: list[list], rulebase: Any,
           gradient: S.Expr | None = None) -> dict[str, Any]:
-    texts = rulebase.texts
+    """The certificate of a theorem the kernel has just accepted (so that `rewrite verify`
+    can accept it again, anywhere)."""
+    compiled = rulebase.compiled
     cited = sorted({s.rule for chain in chains for s in chain if s.rule != LINEAR})
     cert: dict[str, Any] = {
         "format": FORMAT,
         "name": stmt.name,
-        "statement": f"{show(stmt.lhs)} = {show(stmt.rhs)}",
-        "declarations": [show(d) for d in decls],
+        "statement": sexpr.write(["=", sexpr.of_term(theorem.lhs), sexpr.of_term(theorem.rhs)]),
+        "declarations": [declaration(n, info) for n, info in theorem.env.items()],
+        "assumptions": [f"({w} {sexpr.show(t)})" for w, t in theorem.hypotheses],
         "rules_digest": rulebase.digest,
-        "rules": {n: texts[n] for n in cited},
-        "goals": [{"from": show(g.start), "to": show(g.end), "constant": sorted(g.constants)} for g in goals],
+        "rules": {n: write_rule(compiled[n]) for n in cited},
     }
     if gradient is not None:
-        cert["gradient"] = show(gradient)
+        cert["gradient"] = sexpr.show(gradient)
     cert["chains"] = [
-        [{"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": show(s.term)} for s in chain]
+        [{"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": sexpr.show(s.term)}
+         for s in chain]
         for chain in chains
     ]
+    cert["display"] = {"statement": f"{show(stmt.lhs)} = {show(stmt.rhs)}", "declarations": [show(d) for d in decls],
+                       "assumptions": [f"{show(t)} {w}" for w, t in theorem.hypotheses]}
     return cert
 
 
@@ -60,5 +72,6 @@ def write(cert: dict[str, Any], folder: str | Path, file_stem: str) -> Path:
     return path
 
 
-def read(path: str | Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def read(path: str | Path) -> str:
+    """A certificate's text (the kernel parses it: duplicate keys and deep nesting are refused)."""
+    return Path(path).read_text(encoding="utf-8")

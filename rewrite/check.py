@@ -46,6 +46,7 @@ class Result:
     counterexample: dict[str, Any] | None = None
     certificate: dict[str, Any] | None = field(default=None, repr=False)
     line: int | None = None
+    assumptions: list[str] = field(default_factory=list)  # what the theorem assumes, as the user writes it
 
     @property
     def passed(self) -> bool:
@@ -60,6 +61,7 @@ class Result:
             "file": self.file, "name": self.name, "kind": self.kind, "outcome": self.outcome,
             "passed": self.passed, "seconds": round(self.seconds, 6), "steps": self.steps,
             "message": self.message, "counterexample": self.counterexample, "line": self.line,
+            "assumptions": self.assumptions,
         }
 
     # Notebooks (Jupyter and the like) show a result through these.
@@ -141,31 +143,38 @@ class Checker:
 
     def _check(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, result: Result) -> None:
         lhs, rhs, _ = check_statement(stmt, env)
-        verdict = numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws)
+        hypotheses = kernel.assumptions(lhs, rhs, env)
+        result.assumptions = _shown(hypotheses)
+        verdict = self._numbers(lhs, rhs, env, hypotheses)
         if verdict.agrees is False:
             assert verdict.counterexample is not None
             self._probe(stmt, env, pf, lhs, rhs, result)
             result.counterexample = _counterexample(verdict.counterexample)
             result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe()]))
             return
-        gradient, chains, goals = self._search(lhs, rhs, env, result, self.settings.budget)
+        gradient, chains = self._search(lhs, rhs, env, result, self.settings.budget)
         if chains is None:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
             return
-        self._certify(stmt, env, pf.decls if pf else _declarations(env), goals, chains, result, gradient)
+        self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, result, gradient)
         if result.outcome == "proved" and not verdict.agrees:
             result.outcome = "unknown"
-            result.message = f"proved, but the numeric check could not run: {verdict.reason}"
+            result.message = f"proved by the kernel, but the numeric check could not run: {verdict.reason}"
+
+    def _numbers(self, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple) -> numeric.Verdict:
+        """The numeric check of `lhs = rhs` at points where the hypotheses hold."""
+        return numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws,
+                               hypotheses=hypotheses, seconds=self.settings.budget.seconds)
 
     def _probe(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
                result: Result) -> None:
         """A statement the numbers contradict is `false` — unless a short search proves it
         and the kernel agrees, which means a rule or the kernel is wrong: `unsound`."""
         probe = Result(result.file, result.name, result.kind, "unknown")
-        gradient, chains, goals = self._search(lhs, rhs, env, probe, PROBE)
+        gradient, chains = self._search(lhs, rhs, env, probe, PROBE)
         if chains is not None:
-            self._certify(stmt, env, pf.decls if pf else _declarations(env), goals, chains, probe, gradient)
+            self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, probe, gradient)
         if probe.outcome == "proved":
             result.outcome = "unsound"
             result.steps, result.certificate = probe.steps, probe.certificate
@@ -179,47 +188,53 @@ class Checker:
         None with `result` saying why not."""
         result.outcome = "unknown"
         gradient = None
+        hypotheses = kernel.assumptions(lhs, rhs, env)
         hess = next((s for s in (lhs, rhs) if isinstance(s, S.Call) and s.fn == "hess"), None)
         if hess is not None:
             f, x = hess.args
-            goals = kernel.goals_of(lhs, rhs, env, x)  # for the constants and assumptions (x stands in for the gradient)
-            if goals is None:
+            if kernel.goals_of(lhs, rhs, env, x) is None:  # x stands in for the gradient
                 result.message = "no proof method for this derivative"
-                return None, None, None
-            gradient, outcome = self.prover.derive(env, f, x, "frob", budget, goals[0].assumed)
+                return None, None
+            gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
             if gradient is None:
                 result.message = f"no gradient found for the Hessian: {outcome.reason}"
-                return None, None, None
+                return None, None
             chains = [outcome.steps]
         else:
             chains = []
         goals = kernel.goals_of(lhs, rhs, env, gradient)
         if goals is None:
             result.message = "no proof method for derivatives nested inside expressions"
-            return None, None, None
+            return None, None
         for goal in goals[len(chains):]:
-            outcome = self.prover.prove(env, goal, budget)
+            outcome = self.prover.prove(env, goal, hypotheses, budget)
             if not outcome.proved:
                 result.message = f"not proved: {outcome.reason}"
-                return None, None, None
+                return None, None
             chains.append(outcome.steps)
-        return gradient, chains, goals
+        return gradient, chains
 
-    def _certify(self, stmt: S.Statement, env: Env, decls: tuple[S.Decl, ...], goals: list[kernel.Goal],
+    def _certify(self, stmt: S.Statement, env: Env, decls: tuple[S.Decl, ...], lhs: S.Expr, rhs: S.Expr,
                  chains: list, result: Result, gradient: S.Expr | None = None) -> None:
-        """Write the certificate and let the kernel replay it: only then is it `proved`."""
-        cert = certificate.build(stmt, decls, goals, chains, self.rulebase, gradient)
+        """Let the kernel replay the chains proving the elaborated `lhs = rhs` and write the
+        certificate: only then is it `proved`."""
         cited = {s.rule for chain in chains for s in chain if s.rule != kernel.LINEAR}
         replay = [[(s.rule, s.forward, s.at, s.term) for s in chain] for chain in chains]
+        compiled = self.rulebase.compiled
         try:
-            theorem = kernel.check_chains(stmt.lhs, stmt.rhs, env, replay, cited, self.rulebase.texts, gradient)
+            unknown = cited - compiled.keys()
+            if unknown:
+                raise kernel.CheckError(f"unknown rule(s) {', '.join(sorted(unknown))}")
+            theorem = kernel.check_chains(lhs, rhs, env, replay, {n: compiled[n] for n in cited},
+                                          self.rulebase.properties, gradient)
         except kernel.CheckError as e:
             result.outcome = "unknown"
             result.message = f"the kernel rejected the certificate: {e.message}"
             return
         result.outcome = "proved"
         result.steps = theorem.steps
-        result.certificate = cert
+        result.assumptions = _shown(theorem.hypotheses)
+        result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient)
 
     def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
         """The gradient (`kind` "grad"), Jacobian ("jac") or Hessian ("hess") of `f` with
@@ -233,8 +248,8 @@ class Checker:
             goals = kernel.goals_of(S.Call(kind, (f, x)), x, env, x)
             if goals is None:
                 raise RewriteError(f"cannot differentiate {show(f)}")
-            # the derivative of det(M) is written with M⁻¹: assume what the answer will state
-            # (a declared name must be declared invertible, as in any statement)
+            # the derivative of det(M) is written with M⁻¹: the search may assume what the
+            # answer will state (and the answer's statement then assumes it)
             dets = {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"}
             for m in dets:
                 if isinstance(m, S.Var) and "invertible" not in env[m.name].props:
@@ -245,29 +260,26 @@ class Checker:
                     at = ", ".join(f"{k} = {v}" for k, v in singular.items())
                     raise _NotFound(f"the derivative of det({show(m)}) would be written with ({show(m)})⁻¹, "
                                     f"but {show(m)} is singular at {at}")
-            assumed = goals[0].assumed | dets
+            hypotheses = kernel.assumptions(f, f, env) + tuple(("invertible", m) for m in sorted(dets, key=show))
             budget = self.settings.budget
             gradient, chains = None, []
             target, form = f, ("mul" if kind == "jac" else "frob")
             if kind == "hess":
-                gradient, outcome = self.prover.derive(env, f, x, "frob", budget, assumed)
+                gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
                 if gradient is None:
                     raise _NotFound(outcome.reason)
                 chains.append(outcome.steps)
                 target, form = gradient, "mul"
-            found, outcome = self.prover.derive(env, target, x, form, budget, assumed)
+            found, outcome = self.prover.derive(env, target, x, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
-            found, steps = self._present(env, found, outcome.steps, form, x, goals[0])
+            found, steps = self._present(env, found, outcome.steps, form, x, goals[0].constants, hypotheses)
             chains.append(steps)
-            stmt = S.Statement("claim", kind, S.Call(kind, (f, x)), present.unsized(found, S.Call(kind, (f, x)), env))
-            self._certify(stmt, env, _declarations(env), kernel.goals_of(stmt.lhs, found, env, gradient) or [],
-                          chains, result, gradient)
-            if result.outcome == "proved":
-                verdict = numeric.compare(stmt.lhs, found, env, seed=self.settings.seed, draws=self.settings.draws)
-                found = stmt.rhs
-                if verdict.agrees is False:
-                    result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+            lhs = S.Call(kind, (f, x))
+            stmt = S.Statement("claim", kind, lhs, present.unsized(found, lhs, env))
+            self._certify(stmt, env, _declarations(env), lhs, found, chains, result, gradient)
+            self._confirm(result, lhs, found, env)
+            found = stmt.rhs
         except _NotFound as nf:
             result.outcome, result.message = "unknown", str(nf)
         except RewriteError as err:
@@ -275,7 +287,20 @@ class Checker:
         result.seconds = time.perf_counter() - start
         return (found if result.outcome == "proved" else None), result
 
-    def _present(self, env: Env, g: S.Expr, steps: list, form: str, x: S.Expr, goal: kernel.Goal):
+    def _confirm(self, result: Result, lhs: S.Expr, rhs: S.Expr, env: Env) -> None:
+        """A kernel-checked proof stays `proved` only if the numbers agree: `unsound` if they
+        contradict it, `unknown` if they could not run."""
+        if result.outcome != "proved":
+            return
+        verdict = self._numbers(lhs, rhs, env, kernel.assumptions(lhs, rhs, env))
+        if verdict.agrees is False:
+            result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+        elif verdict.agrees is None:
+            result.outcome = "unknown"
+            result.message = f"proved by the kernel, but the numeric check could not run: {verdict.reason}"
+
+    def _present(self, env: Env, g: S.Expr, steps: list, form: str, x: S.Expr, constants: frozenset[str],
+                 hypotheses: tuple):
         """`g` made smaller by the e-graph if it can, with its products written left to
         right; the steps extended to reach `simpler : d(x)` (or `simpler d(x)`)."""
         wrap = (lambda t: S.Frob(t, S.Call("d", (x,)))) if form == "frob" else (lambda t: S.Mul(t, S.Call("d", (x,))))
@@ -285,7 +310,7 @@ class Checker:
             steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
             g = tidy
         # counted in rounds, not seconds, so the form shown does not depend on the machine
-        simpler, outcome = self.prover.simplify(env, g, constants=goal.constants, assumed=goal.assumed,
+        simpler, outcome = self.prover.simplify(env, g, constants=constants, hypotheses=hypotheses,
                                                 budget=PRESENTATION)
         if not outcome.proved or simpler == g:
             return g, steps
@@ -308,17 +333,15 @@ class Checker:
             (goal,) = kernel.goals_of(e, e, env) or [None]
             if goal is None:
                 raise RewriteError("simplify works on expressions without grad, jac or hess")
-            simpler, outcome = self.prover.simplify(env, e, constants=goal.constants, assumed=goal.assumed,
+            simpler, outcome = self.prover.simplify(env, e, constants=goal.constants,
+                                                    hypotheses=kernel.assumptions(e, e, env),
                                                     budget=self.settings.budget)
             stmt = S.Statement("claim", "simplify", e, simpler)
             if not outcome.proved:
                 result.outcome, result.message = "unknown", outcome.reason
             else:
-                goals = kernel.goals_of(e, simpler, env)
-                self._certify(stmt, env, _declarations(env), goals or [], [outcome.steps], result)
-                verdict = numeric.compare(e, simpler, env, seed=self.settings.seed, draws=self.settings.draws)
-                if result.outcome == "proved" and verdict.agrees is False:
-                    result.outcome, result.message = "unsound", "the numbers contradict a kernel-checked proof"
+                self._certify(stmt, env, _declarations(env), e, simpler, [outcome.steps], result)
+                self._confirm(result, e, simpler, env)
         except RewriteError as err:
             result.message = str(err)
         result.seconds = time.perf_counter() - start
@@ -327,6 +350,11 @@ class Checker:
 
 class _NotFound(Exception):
     """No derivative found within the budget (reported as `unknown`)."""
+
+
+def _shown(hypotheses: tuple) -> list[str]:
+    """The hypotheses as a person reads them: `A B + s I invertible`."""
+    return [f"{show(t)} {word}" for word, t in hypotheses]
 
 
 def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:

@@ -87,7 +87,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     r = _checker(args).check_statement(stmt, env)
     r.file = "<command line>"
     if args.certificate and r.certificate:
-        Path(args.certificate).write_text(json.dumps(r.certificate, ensure_ascii=False, indent=1) + "\n")
+        Path(args.certificate).write_text(json.dumps(r.certificate, ensure_ascii=False, indent=1) + "\n",
+                                          encoding="utf-8")
     return _report([(r, "goal")], args.json)
 
 
@@ -129,21 +130,45 @@ def cmd_grad(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Replays certificates with the kernel alone: no search, no egglog, no numbers."""
+    """Replays certificates with the kernel alone: no search, no egglog, no numbers, no
+    parser. Prints what each verified certificate proves, as the kernel read it."""
     from . import kernel
-    from .ruletext import trusted_texts
+    from .compiled import trusted
 
-    trusted = trusted_texts(Path(args.rules) if args.rules else None)
+    rules = trusted(args.rules)
     failed = 0
     for path in args.certs:
         try:
-            theorem = kernel.check_certificate(certificate.read(path), trusted)
+            theorem = kernel.check_certificate(certificate.read(path), rules)
             print(f"✓ verified {path}   ({theorem.steps} steps)")
-        except (kernel.CheckError, OSError, ValueError) as e:
+            print(_indented(_theorem(theorem)))
+        except (kernel.CheckError, OSError, UnicodeDecodeError) as e:
             failed += 1
             print(f"✗ rejected {path}\n    {e}")
     print(f"{len(args.certs) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _theorem(theorem) -> str:
+    """What a theorem says, in the user's notation, and every name that is not plain
+    ASCII spelled out (a Greek `Α` and a Latin `A` look alike)."""
+    import unicodedata
+
+    from .printing import show
+
+    lines = [f"{show(theorem.lhs)} = {show(theorem.rhs)}"]
+    for name, info in theorem.env.items():
+        sizes = {"Mat": f"({info.shape.rows}, {info.shape.cols})", "Vec": f"({info.shape.rows})", "Scalar": ""}
+        props = "".join(" " + p for p in sorted(info.props))
+        lines.append(f"  let {name} : {info.kind}{sizes[info.kind]}{props}")
+    lines += [f"  assuming {show(t)} {word}" for word, t in theorem.hypotheses]
+    odd = sorted({ch for name in theorem.env for ch in name if not ch.isascii()})
+    lines += [f"  note: {ch!r} in a name is U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in odd]
+    return "\n".join(lines)
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -154,7 +179,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     try:
         if args.target.endswith(".json"):
-            cert = certificate.read(args.target)
+            from .kernel import read_json
+
+            cert = read_json(certificate.read(args.target))
+            if not isinstance(cert, dict):
+                raise ValueError("a certificate is a JSON object")
         else:
             path, sep, name = args.target.rpartition("::")
             if not sep:
@@ -171,11 +200,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             cert = r.certificate
-    except (OSError, ValueError) as e:
+        text = explain(cert, args.format)
+    except (OSError, ValueError, RewriteError) as e:
         print(f"rewrite explain: {e}", file=sys.stderr)
         return 2
-    print(explain(cert, args.format))
+    print(text)
     return 0
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**32 - 64:
+        raise argparse.ArgumentTypeError(f"a seed is an integer from 0 to {2**32 - 65}, got {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -184,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--json", action="store_true", help="one JSON object per statement")
-        sp.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
+        sp.add_argument("--seed", type=_seed, default=0, help="seed of the numeric draws (0 to 2³²-1)")
         sp.add_argument("--timeout", type=float, default=5.0, help="search time limit per statement, seconds")
 
     c = sub.add_parser("check", help="check proof files (folders are searched for *.proof)")
@@ -224,7 +261,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="the derivation of a proved claim, one line per step")
     e.add_argument("target", metavar="FILE::NAME", help="a statement of a proof file, or a certificate (.json)")
     e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
-    e.add_argument("--seed", type=int, default=0, help="seed of the numeric draws")
+    e.add_argument("--seed", type=_seed, default=0, help="seed of the numeric draws (0 to 2³²-1)")
     e.add_argument("--timeout", type=float, default=5.0, help="search time limit, seconds")
     e.set_defaults(run=cmd_explain)
     return p

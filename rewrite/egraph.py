@@ -24,7 +24,7 @@ from egglog import bindings
 
 from . import syntax as S
 from .explain import TermBank
-from .shapes import Env, Size
+from .sizes import Env, Size
 
 # ---------------------------------------------------------------------------
 # The term language in egglog
@@ -41,7 +41,7 @@ BINARY = {
     S.Frob: "Frob",
 }
 CALL_PREFIX = "F_"
-PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const", "nonzero")
+PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const", "nonzero", "positive")
 
 _SAME_SHAPE_UNARY = ["Neg", "Inv", "F_exp", "F_log", "F_sqrt", "F_sigmoid", "F_tanh", "F_d"]
 _SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_sum"]
@@ -333,7 +333,7 @@ class Pattern:
     name: str
     sides: tuple[S.Expr, ...]
     env: Env
-    conditions: tuple[tuple[str, str], ...]
+    conditions: tuple[tuple[str, S.Expr], ...]  # (word, term)
     oneway: bool = False
     prop: str | None = None  # for property rules: the property concluded
 
@@ -360,15 +360,17 @@ def _query(p: Pattern, side: S.Expr, root: str) -> tuple[str, dict[str, str], di
         info = p.env[v]
         facts.append(f"(= (rows {term_vars[v]}) {dim_term(info.shape.rows, dim_vars)})")
         facts.append(f"(= (cols {term_vars[v]}) {dim_term(info.shape.cols, dim_vars)})")
-    for v, cond in p.conditions:
-        x = term_vars[v]
+    for cond, t in p.conditions:
+        if not S.free_names(t) <= set(used) or any(a not in dim_vars for _, e in S.subterms(t) for a in _dim_atoms(e)):
+            continue  # about a variable this side does not bind: left to the kernel
+        x = encode(t, term_vars, dim_vars)
         if cond == "square":
             facts.append(f"(= (rows {x}) (cols {x}))")
         elif cond == "scalar":
             facts.append(f"(= (rows {x}) (DN 1)) (= (cols {x}) (DN 1))")
         elif cond == "vector":
             facts.append(f"(= (cols {x}) (DN 1))")
-        else:
+        elif cond != "smooth":  # smoothness is the kernel's to judge; the search assumes it
             facts.append(f"(P_{cond} {x})")
     return " ".join(facts), {v: term_vars[v] for v in used}, dim_vars
 
@@ -531,7 +533,7 @@ class Search:
     relate, and the firings read back after every round."""
 
     def __init__(self, program: Program, env: Env, constants: Iterable[str] = (), bank: TermBank | None = None,
-                 assumed: Iterable[S.Expr] = ()) -> None:
+                 hypotheses: Iterable[tuple[str, S.Expr]] = ()) -> None:
         self.program = program
         self.bank = bank or TermBank()
         self.egraph = program.egraph()
@@ -543,9 +545,8 @@ class Search:
             facts.append(f"(set (rows {v}) {dim_term(info.shape.rows)}) (set (cols {v}) {dim_term(info.shape.cols)})")
             facts += [f"(P_{p} {v})" for p in sorted(info.props) if p in PROPERTIES and p != "const"]
         facts += [f"(P_const (V {_string(c)}))" for c in sorted(constants)]
-        facts += [f"(P_invertible {encode(t)})" for t in assumed]
+        facts += [f"(P_{word} {encode(t)})" for word, t in hypotheses]
         self._run("\n".join(facts))
-        self.roots: list[str] = []
 
     def _run(self, text: str) -> list:
         return self.egraph.run_program(*self.egraph.parse_program(text))
@@ -563,11 +564,8 @@ class Search:
         self.close()
 
     def add(self, name: str, e: S.Expr) -> None:
-        """Insert an (elaborated) term under the global name `$name`; what it divides by
-        elementwise has no zero entry where it is defined (as the kernel assumes)."""
-        nonzero = {t.right for _, t in S.subterms(e) if isinstance(t, S.HadamardDiv)}
-        self._run(f"(let ${name} {encode(e)})" + "".join(f" (P_nonzero {encode(t)})" for t in nonzero))
-        self.roots.append(name)
+        """Insert an (elaborated) term under the global name `$name`."""
+        self._run(f"(let ${name} {encode(e)})")
 
     def look_for(self, name: str, dx: S.Expr, form: str) -> None:
         """Ask the search to report every `G : dx` (form "frob") or `J dx` (form "mul")
@@ -602,9 +600,6 @@ class Search:
             elif name.startswith("Fired_"):
                 firings += int(n)
         return nodes, firings
-
-    def size(self) -> int:
-        return self._counts()[0]
 
     def run(self, budget: Budget, goal: tuple[str, str] | None = None,
             on_round: Callable[[list[Fired], list[Computed]], None] | None = None,

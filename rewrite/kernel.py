@@ -1,261 +1,368 @@
-"""The trusted kernel: replays a certificate, step by step, and alone may say `proved`.
+"""The trusted kernel: replays a certificate step by step; only it makes a `Theorem`.
 
-A certificate is a chain of terms; each comes from the one before by one rule instance at
-one position (forwards or backwards), or by a `linear` step: both sub-terms have the same
-normal form (`normal`: the ring laws, transposes of products, cyclic traces). For a rule step the kernel matches the rule's side
-against the subterm, checks that the sizes fit the rule's shape constraints, that its side
-conditions hold for the concrete subterms, and that the result is the other side under the
-same match. Anything it cannot confirm is a `CheckError`; it never guesses.
-
-Imports: the standard library, `syntax`, `parse`, `ruletext`, `shapes`, `printing`,
-`errors`. Never egglog, numpy, or the search. `Theorem` objects come only from here.
+A theorem is `H ⊢ l = r` in the total semantics of `docs/SEMANTICS.md`: `H` is the
+declarations' properties and the statement's own definedness assumptions (what it inverts,
+divides by, takes the log of), read off the statement here, never off a certificate. Each
+step rewrites one position by one rule instance (either direction), or is a `linear` step
+(both subterms have the same normal form, `normal`). A rule's conditions are discharged
+only from `H`, the non-zero numerals and the property rules; inside a derivative only open
+conditions of smooth terms (they hold near the point, as a rewrite there needs).
+Anything it cannot confirm is a `CheckError`.
+Imports: `syntax`, `sexpr`, `sizes`, `normal`, `errors`; the standard library otherwise.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from fractions import Fraction
+from typing import Mapping
 
+from . import sexpr
 from . import syntax as S
-from .errors import RewriteError
-from .printing import show
-from .parse import parse_decl, parse_equation, parse_expr
-from .normal import Normaliser, normal_form
-from .ruletext import RuleText, rule_from_text
-from .shapes import Env, Shape, Size, Unifier, check_statement, elaborate, env_from_decls, infer
+from .errors import BudgetError, RewriteError
+from .normal import Normaliser
+from .sizes import ONE, Env, Shape, Size, VarInfo, closed_props, shape_of
 
-LINEAR = "linear"  # the built-in normalisation step
+LINEAR = "linear"  # the built-in step
+FORMAT = "rewrite-certificate/2"
 
 
 class CheckError(RewriteError):
-    """A certificate the kernel does not accept."""
+    """A certificate (or a rule) the kernel does not accept."""
 
 
 _KEY = object()
 
 
 class Theorem:
-    """`lhs = rhs` under `env`, checked by the kernel from the rules named in `rules`."""
+    """`hypotheses ⊢ lhs = rhs` under `env`, checked from the rules named in `rules`."""
 
-    __slots__ = ("lhs", "rhs", "env", "rules", "steps")
+    __slots__ = ("lhs", "rhs", "env", "hypotheses", "rules", "steps")
 
-    def __init__(self, key: object, lhs: S.Expr, rhs: S.Expr, env: Env, rules: tuple[str, ...], steps: int) -> None:
+    def __init__(self, key: object, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple, rules: tuple[str, ...],
+                 steps: int) -> None:
         if key is not _KEY:
             raise TypeError("only the kernel makes theorems")
-        self.lhs, self.rhs, self.env, self.rules, self.steps = lhs, rhs, env, rules, steps
+        for name, value in zip(self.__slots__, (lhs, rhs, env, hypotheses, rules, steps)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a theorem cannot change")
 
     def __repr__(self) -> str:
-        return f"Theorem({show(self.lhs)} = {show(self.rhs)}; {self.steps} steps)"
+        return f"Theorem({sexpr.show(self.lhs)} = {sexpr.show(self.rhs)}; {self.steps} steps)"
 
 
 # ---------------------------------------------------------------------------
-# Rules as the kernel reads them
+# Rules
+
+SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
+               "nonscalar": lambda s: not s.is_scalar, "vector": lambda s: s.cols.is_one,
+               "row": lambda s: s.rows.is_one}
+OPEN = ("invertible", "nonzero", "positive")  # hold near a point of a smooth term where they hold
+CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
+WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
+DERIVATIVES = ("d", "grad", "jac", "hess")
 
 
 @dataclass(frozen=True)
-class _Rule:
-    text: RuleText
-    sides: tuple[S.Expr, ...]  # elaborated patterns (sizes of I/0 in terms of `?` variables)
-    env: Env  # pattern variable -> shape with `?` sizes (resolved)
+class Rule:
+    """A compiled rule: sides (one for a property rule), pattern variables' shapes (sizes
+    may be `?` variables), and conditions as (word, term) pairs."""
+
+    name: str
+    sides: tuple[S.Expr, ...]
+    prop: str | None
+    shapes: tuple[tuple[str, Shape], ...]
+    conditions: tuple[tuple[str, S.Expr], ...]
+
+    @property
+    def env(self) -> Env:
+        return Env({v: VarInfo(v, s) for v, s in self.shapes})
 
 
-def _compile(rule: RuleText) -> _Rule:
-    sides, env = rule.patterns()
-    return _Rule(rule, sides, env)
+def read_rule(text: str | sexpr.SExpr) -> Rule:
+    """`(rule NAME (= L R) (vars (A ?r ?c) …) (if (WORD TERM) …))`, or `(is WORD T)` for a
+    property rule; refused unless both sides are well shaped alike under the vars' shapes."""
+    x = sexpr.read(text) if isinstance(text, str) else text
+    try:
+        head, name, (kind, *parts), (vtag, *vs), (itag, *cs) = x
+        _expect(head == "rule" and vtag == "vars" and itag == "if" and isinstance(name, str) and len(parts) == 2)
+        shapes = tuple((v, Shape(_size(r), _size(c))) for v, r, c in vs)
+        _expect(all(isinstance(v, str) for v, _ in shapes) and len({v for v, _ in shapes}) == len(shapes))
+        conditions = tuple((w, sexpr.term(t)) for w, t in cs)
+        if kind == "=":
+            sides, prop = (sexpr.term(parts[0]), sexpr.term(parts[1])), None
+        else:
+            _expect(kind == "is" and parts[0] in OPEN + CLOSED)
+            sides, prop = (sexpr.term(parts[1]),), parts[0]
+    except (ValueError, TypeError, AttributeError, IndexError, RewriteError):
+        raise CheckError(f"malformed rule: {sexpr.write(x)[:200]}") from None
+    rule = Rule(name, sides, prop, shapes, conditions)
+    env = rule.env
+    names = set().union(*(S.free_names(t) for t in sides + tuple(t for _, t in conditions)))
+    if not names <= set(env) or any(w not in WORDS for w, _ in conditions):
+        raise CheckError(f"rule '{name}': an unknown pattern variable or condition word")
+    try:
+        shapes_ = [shape_of(s, env) for s in sides + tuple(t for _, t in conditions)]
+    except RewriteError as e:
+        raise CheckError(f"rule '{name}' is not well shaped: {e.message}") from None
+    if prop is None and shapes_[0] != shapes_[1]:
+        raise CheckError(f"rule '{name}': its sides have shapes {shapes_[0]} and {shapes_[1]}")
+    return rule
 
 
-# ---------------------------------------------------------------------------
-# Matching
+def write_rule(r: Rule) -> str:
+    """The one line `read_rule` reads back as `r`."""
+    body = ["=", *map(sexpr.of_term, r.sides)] if r.prop is None else ["is", r.prop, sexpr.of_term(r.sides[0])]
+    shapes = [[v, sexpr.dim_atom(s.rows.to_dim()), sexpr.dim_atom(s.cols.to_dim())] for v, s in r.shapes]
+    conditions = [[w, sexpr.of_term(t)] for w, t in r.conditions]
+    return sexpr.write(["rule", r.name, body, ["vars", *shapes], ["if", *conditions]])
 
 
-def _match(p: S.Expr, t: S.Expr, sub: dict[str, S.Expr], sizes: Unifier) -> bool:
-    if isinstance(p, S.Var):
-        if p.name in sub:
-            return sub[p.name] == t
-        sub[p.name] = t
-        return True
-    if type(p) is not type(t):
-        return False
-    if isinstance(p, (S.Identity, S.Ones, S.Zeros)):
-        pd = (p.size,) if isinstance(p, S.Identity) else (p.rows, p.cols)
-        td = (t.size,) if isinstance(t, S.Identity) else (t.rows, t.cols)  # type: ignore[attr-defined]
-        for a, b in zip(pd, td):
-            sizes.unify(Size.from_dim(a) if a else Size(), Size.from_dim(b) if b else Size())
-        return True
-    if _head(p) != _head(t):
-        return False
-    return all(_match(a, b, sub, sizes) for a, b in zip(p.children(), t.children()))
+def _expect(ok: bool) -> None:
+    if not ok:
+        raise ValueError("malformed")
 
 
-def _head(e: S.Expr) -> tuple:
-    if isinstance(e, S.Num):
-        return ("num", e.value)
-    if isinstance(e, S.Power):
-        return ("pow", e.exponent)
-    if isinstance(e, S.Call):
-        return ("call", e.fn)
-    return (type(e).__name__,)
-
-
-def linear_form(e: S.Expr, env: Env) -> frozenset:
-    """The normal form the `linear` step compares (see `normal`)."""
-    return normal_form(e, env)
-
-
-# ---------------------------------------------------------------------------
-# The checker
-
-# Properties that constrain a neighbourhood (closed sets): not available for a varying
-# name inside d(·). `invertible` is open: it holds near a point where it holds.
-_CLOSED = frozenset({"symmetric", "spd", "orthogonal", "diagonal"})
-
-
-def _under_d(r: _Rule) -> frozenset[str]:
-    """The pattern variables that occur inside a `d(·)` of the rule."""
-    return frozenset(v for side in r.sides for _, t in S.subterms(side) if isinstance(t, S.Call) and t.fn == "d"
-                     for v in S.free_names(t))
-
-
-def _inside_d(term: S.Expr, at: S.Path) -> bool:
-    """Whether position `at` lies strictly inside a `d(·)` of `term`."""
-    for i in at:
-        if isinstance(term, S.Call) and term.fn == "d":
-            return True
-        term = term.children()[i]
-    return False
-
-
-def _divisors(term: S.Expr) -> list[tuple[bool, S.Expr]]:
-    """What `term` divides by, and whether elementwise: the right of `/` and `⊘`, what is
-    inverted or raised to a negative power."""
-    out = []
-    for _, t in S.subterms(term):
-        if isinstance(t, (S.Div, S.HadamardDiv)):
-            out.append((isinstance(t, S.HadamardDiv), t.right))
-        elif isinstance(t, S.Inverse) or isinstance(t, S.Power) and t.exponent < 0:
-            out.append((False, t.arg))
+def read_rulebase(text: str) -> dict[str, Rule]:
+    """The compiled rule base: one `(rule …)` per line; `;` starts a comment."""
+    out: dict[str, Rule] = {}
+    for line in text.splitlines():
+        line = line.split(";", 1)[0].strip()
+        if line:
+            rule = read_rule(line)
+            if rule.name in out:
+                raise CheckError(f"rule '{rule.name}' is defined twice")
+            out[rule.name] = rule
     return out
 
 
-_SHAPE_CONDITIONS = {
-    "square": lambda s: s.is_square,
-    "scalar": lambda s: s.is_scalar,
-    "nonscalar": lambda s: not s.is_scalar,
-    "vector": lambda s: s.cols.is_one,
-    "row": lambda s: s.rows.is_one,
-}
+def _size(atom: sexpr.SExpr) -> Size:
+    return Size.from_dim(sexpr.dim(atom))
 
 
-class Kernel:
-    """Replays chains under one set of declarations, one set of constants, and trusted rules."""
+# ---------------------------------------------------------------------------
+# Matching and instantiating patterns
 
-    def __init__(self, trusted: dict[str, str], env: Env, constants: frozenset[str],
-                 assumed: frozenset[S.Expr] = frozenset()) -> None:
-        self.env = env
-        self.constants = constants
-        self.normal = Normaliser(env)
-        # an assumption that is zero by the normal form would make anything provable
-        self.assumed = frozenset(f for f in map(self.normal, assumed) if f)
-        self._shapes: dict[S.Expr, Shape] = {}
-        self._texts = trusted
-        self._rules: dict[str, _Rule] = {}
-        self._props: list[_Rule] | None = None
-        # what the statement being checked divides by: it is only asserted where these are
-        # non-zero (set by `replay` from its two ends)
-        self.divisors: frozenset = frozenset()
-        self.nonzero: frozenset = frozenset()  # the statement's ⊘ divisors: no zero entry
+def _dims(e: S.Expr) -> tuple[Size, ...]:
+    if isinstance(e, S.Identity):
+        return (Size.from_dim(e.size),) if e.size else ()
+    if isinstance(e, (S.Ones, S.Zeros)):
+        return (Size.from_dim(e.rows), ONE if e.cols is None else Size.from_dim(e.cols)) if e.rows else ()
+    return ()
 
-    def _key(self, t: S.Expr) -> tuple:
+
+def _match(p: S.Expr, t: S.Expr, sub: dict[str, S.Expr], sizes: list[tuple[Size, Size]]) -> bool:
+    if isinstance(p, S.Var):
+        return sub.setdefault(p.name, t) == t
+    if type(p) is not type(t) or p.payload() != t.payload() and not _dims(p):
+        return False
+    if _dims(p):
+        if len(_dims(p)) != len(_dims(t)):
+            return False
+        sizes.extend(zip(_dims(p), _dims(t)))
+        return True
+    return all(_match(a, b, sub, sizes) for a, b in zip(p.children(), t.children()))
+
+
+def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
+    """Values of the `?` size variables with `pattern = concrete` for every pair, or None."""
+    bound: dict[str, Size] = {}
+    while pairs:
+        rest = []
+        for p, c in pairs:
+            p = _resolve(p, bound)
+            free = p.variables
+            if not free:
+                if p != c:
+                    return None
+            elif len(free) == 1 and p.atoms.count(free[0]) == 1:
+                others = [a for a in p.atoms if a != free[0]]
+                left = list(c.atoms)
+                for a in others:
+                    if a not in left:
+                        return None
+                    left.remove(a)
+                if c.coeff % p.coeff:
+                    return None
+                bound[free[0]] = Size(c.coeff // p.coeff, tuple(left))
+            else:
+                rest.append((p, c))
+        if len(rest) == len(pairs):
+            return None  # underdetermined: refuse rather than guess
+        pairs = rest
+    return bound
+
+
+def _resolve(s: Size, bound: Mapping[str, Size]) -> Size:
+    out = Size(s.coeff)
+    for a in s.atoms:
+        out = out * bound.get(a, Size(1, (a,)))
+    return out
+
+
+def instantiate(p: S.Expr, sub: Mapping[str, S.Expr], sizes: Mapping[str, Size]) -> S.Expr:
+    """A pattern with its variables replaced: terms for pattern variables, sizes for `?`
+    sizes (a `KeyError` if one is unbound)."""
+    if isinstance(p, S.Var):
+        return sub[p.name]
+    dims = _dims(p)
+    if dims:
+        ds = [_resolve(d, sizes) for d in dims]
+        if any(d.variables for d in ds):
+            raise KeyError("an unbound size")
+        if isinstance(p, S.Identity):
+            return S.Identity(ds[0].to_dim())
+        return type(p)(ds[0].to_dim(), None if ds[1].is_one else ds[1].to_dim())  # type: ignore[call-arg]
+    kids = p.children()
+    return p.with_children(tuple(instantiate(k, sub, sizes) for k in kids)) if kids else p
+
+
+# ---------------------------------------------------------------------------
+# Facts about terms, under one statement's hypotheses
+
+def _has(e: S.Expr, fns: tuple[str, ...]) -> bool:
+    return any(isinstance(s, S.Call) and s.fn in fns for _, s in S.subterms(e))
+
+
+class Context:
+    """What holds under one goal: declarations, constant names, hypotheses, rules. Its
+    caches only remember answers; nothing it says depends on the order of questions,
+    except that a cyclic question is answered "not known"."""
+
+    def __init__(self, env: Env, constants: frozenset[str], hypotheses: tuple[tuple[str, S.Expr], ...],
+                 rules: Mapping[str, Rule], properties: list[Rule]) -> None:
+        self.env, self.constants, self.hypotheses = env, constants, hypotheses
+        self.rules, self.properties = rules, properties
+        self._shapes: dict = {}
+        self.plain = Normaliser(env, shapes=self._shapes)  # uses no fact: equal everywhere
+        self.full = Normaliser(env, facts=self, shapes=self._shapes)  # cancels what H makes non-zero
+        self._memo: dict = {}
+        self._asking: set = set()
+        self._hyps = {(w, self.key(t)) for w, t in hypotheses}
+
+    def shape(self, t: S.Expr) -> Shape:
+        return shape_of(t, self.env, self._shapes)
+
+    def key(self, t: S.Expr) -> tuple:
+        """A term up to the identities that hold everywhere."""
         try:
-            return self.shape(t), self.normal(t)
-        except RewriteError:
+            return self.shape(t), self.plain(t)
+        except BudgetError:
             return ("too large", t)
 
-    def _atoms(self, d: S.Expr) -> frozenset:
-        """What a divisor's being non-zero rests on: the factors of a 1×1 product (`2 ‖x‖`
-        is non-zero where ‖x‖ is), else the divisor as a whole."""
+    def const(self, t: S.Expr) -> bool:
+        return S.free_names(t) <= self.constants and not _has(t, DERIVATIVES)
+
+    def instance(self, r: Rule, terms: tuple[S.Expr, ...]) -> tuple[dict[str, S.Expr], dict[str, Size]] | None:
+        """The match of the rule's sides against `terms`, if every size fits the rule."""
+        sub: dict[str, S.Expr] = {}
+        pairs: list[tuple[Size, Size]] = []
+        if not all(_match(p, t, sub, pairs) for p, t in zip(r.sides, terms)):
+            return None
         try:
-            p = self.normal.poly(d)
+            for v, shape in r.shapes:
+                if v in sub:
+                    s = self.shape(sub[v])
+                    pairs += [(shape.rows, s.rows), (shape.cols, s.cols)]
         except RewriteError:
-            return frozenset({("too large", d)})
-        if self.shape(d).is_scalar and len(p) == 1 and not next(iter(p))[1]:
-            return frozenset(next(iter(p))[0])
-        return frozenset({self._key(d)})
+            return None
+        sizes = _solve(pairs)
+        return None if sizes is None else (sub, sizes)
 
-    def rule(self, name: str) -> _Rule:
-        if name not in self._rules:
-            if name not in self._texts:
-                raise CheckError(f"unknown rule '{name}'")
-            self._rules[name] = _compile(rule_from_text(self._texts[name]))
-        return self._rules[name]
-
-    def _property_rules(self) -> list[_Rule]:
-        if self._props is None:
-            self._props = [_compile(t) for t in map(rule_from_text, self._texts.values()) if t.prop]
-        return self._props
-
-    # -- side conditions ------------------------------------------------------
-    def shape(self, t: S.Expr) -> Shape:
-        s = self._shapes.get(t)
-        if s is None:
-            s = self._shapes[t] = infer(t, self.env)
-        return s
-
-    def holds(self, cond: str, t: S.Expr, seen: frozenset = frozenset(), inside_d: bool = False) -> bool:
-        """Whether a side condition holds for `t`. Inside a differential `d(·)` a varying
-        name has only its open properties (invertible): d(X) is any direction, so a
-        property that constrains X's neighbourhood (symmetric, orthogonal, …) is not there
-        to use — `d(Sᵀ)` is not `d(S)` for a gradient, even for symmetric S."""
-        if cond in _SHAPE_CONDITIONS:
-            return _SHAPE_CONDITIONS[cond](self.shape(t))
-        if cond == "zero":
+    def conditions(self, r: Rule, sub: dict, sizes: dict, inside: bool = False) -> str | None:
+        """The first condition of `r` that does not hold for the match, as text, or None."""
+        for word, pattern in r.conditions:
             try:
-                return not self.normal(t)
-            except RewriteError:
-                return False
-        if cond in ("differential", "nondifferential"):
-            return _has(t, ("d",)) == (cond == "differential")
-        if cond == "const":
-            return all(n in self.constants for n in S.free_names(t)) and not _has(t, ("d",) + _DERIVATIVES)
-        if isinstance(t, S.Var) and t.name in self.env and cond in self.env[t.name].props:
-            if not (inside_d and cond in _CLOSED and t.name not in self.constants):
+                t = instantiate(pattern, sub, sizes)
+                ok = self.holds(word, t, inside)
+            except (KeyError, RewriteError):
+                ok = False
+            if not ok:
+                return f"{sexpr.show(pattern)} {word}"
+        return None
+
+    def holds(self, word: str, t: S.Expr, inside: bool = False) -> bool:
+        """Whether `t` has the property `word` at every point where the hypotheses hold
+        (and, `inside` a derivative, near it)."""
+        q = (word, t, inside)
+        if q in self._memo:
+            return self._memo[q]
+        if q in self._asking:
+            return False  # a cycle: not known this way
+        self._asking.add(q)
+        try:
+            answer = self._holds(word, t, inside)
+        except (RewriteError, RecursionError):
+            answer = False
+        finally:
+            self._asking.discard(q)
+        self._memo[q] = answer
+        return answer
+
+    def _holds(self, word: str, t: S.Expr, inside: bool) -> bool:
+        if word in SHAPE_WORDS:
+            return SHAPE_WORDS[word](self.shape(t))
+        if word == "const":
+            return self.const(t)
+        if word in ("differential", "nondifferential"):
+            return _has(t, ("d",)) == (word == "differential")
+        if word == "smooth":
+            return self.smooth(t)
+        if word == "zero":
+            near = not inside or self.smooth(t)
+            return not (self.full(t) if near else self.plain(t))
+        if inside and word in OPEN:
+            return self.smooth(t) and self.holds(word, t)  # true at the point, and continuous
+        if isinstance(t, S.Var) and t.name in self.env and word in self.env[t.name].props:
+            if not (inside and word in CLOSED and t.name not in self.constants):
                 return True
-        if cond == "invertible" and (isinstance(t, S.Num) and t.value != 0 or self.normal(t) in self.assumed):
+        if isinstance(t, S.Num):
+            return word in OPEN and t.value != 0
+        if word in OPEN and (word, self.key(t)) in self._hyps:
             return True
-        if cond == "nonzero" and (self._key(t) in self.nonzero or self.shape(t).is_scalar
-                                  and self.holds("invertible", t, seen, inside_d)):
-            return True
-        if (cond, t) in seen:
-            return False
-        for r in self._property_rules():
-            if r.text.prop == cond:
+        for r in self.properties:
+            if r.prop == word:
                 m = self.instance(r, (t,))
-                if m is not None and self._conditions(r, m[0], seen | {(cond, t)}, inside_d):
+                if m is not None and self.conditions(r, *m, inside) is None:
                     return True
         return False
 
-    def _conditions(self, r: _Rule, sub: dict[str, S.Expr], seen: frozenset = frozenset(),
-                    inside_d: bool = False) -> bool:
-        return all(self.holds(c, sub[v], seen, inside_d) for v, c in r.text.conditions)
+    def smooth(self, t: S.Expr) -> bool:
+        """Whether `t` is infinitely differentiable near every point where the hypotheses
+        hold (`docs/SEMANTICS.md`, "Smooth terms")."""
+        q = ("smooth", t, False)
+        if q not in self._memo:
+            self._memo[q] = self.const(t) or self._smooth(t)
+        return self._memo[q]
 
-    def instance(self, r: _Rule, terms: tuple[S.Expr, ...]) -> tuple[dict[str, S.Expr], Unifier] | None:
-        """The match of the rule's sides against `terms`, if the sizes fit the rule: the
-        pattern variables' terms, and the rule's size variables' values."""
-        sub: dict[str, S.Expr] = {}
-        sizes = Unifier()
-        try:
-            if not all(_match(p, t, sub, sizes) for p, t in zip(r.sides, terms)):
-                return None
-            for v, info in r.env.items():
-                if v in sub:
-                    s = self.shape(sub[v])
-                    sizes.unify(info.shape.rows, s.rows)
-                    sizes.unify(info.shape.cols, s.cols)
-        except RewriteError:
-            return None
-        return sub, sizes
+    def _smooth(self, t: S.Expr) -> bool:
+        if not all(self.smooth(k) for k in t.children()):
+            return False
+        if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet":
+            return self.holds("invertible", t.children()[0])
+        if isinstance(t, S.Div):
+            return self.holds("invertible", t.right)
+        if isinstance(t, S.HadamardDiv):
+            return self.holds("nonzero", t.right)
+        if isinstance(t, S.Power) and t.exponent < 0:
+            return self.holds("invertible", t.arg)
+        if isinstance(t, S.Power) and t.exponent.denominator != 1:
+            return self.holds("positive", t.arg)
+        if isinstance(t, S.Call) and t.fn in ("log", "sqrt", "norm"):
+            word = {"log": "nonzero", "sqrt": "positive", "norm": "invertible"}[t.fn]
+            return self.holds(word, t if t.fn == "norm" else t.args[0])
+        return True
 
-    # -- one step ---------------------------------------------------------------
+    # the normal form asks these when it cancels (`normal.Normaliser`)
+    def nonzero(self, t: S.Expr) -> bool:
+        return self.holds("invertible" if self.shape(t).is_scalar else "nonzero", t)
+
+    def invertible(self, t: S.Expr) -> bool:
+        return self.holds("invertible", t)
+
+    # -- one step --------------------------------------------------------------------
     def step(self, k: int, before: S.Expr, name: str, forward: bool, at: S.Path, after: S.Expr) -> None:
         where = f"step {k} ({name} {'⇒' if forward else '⇐'}) at {list(at)}"
         try:
@@ -265,45 +372,36 @@ class Kernel:
         if S.replace_at(before, at, new) != after:
             raise CheckError(f"{where}: the step changes the term outside the position")
         if self.shape(old) != self.shape(new):
-            raise CheckError(f"{where}: {show(old)} and {show(new)} have different shapes")
+            raise CheckError(f"{where}: {sexpr.show(old)} and {sexpr.show(new)} have different shapes")
+        inside = _inside_derivative(before, at)
         if name == LINEAR:
-            if not self.normal.equal(old, new):
-                raise CheckError(f"{where}: {show(old)} and {show(new)} are not equal as linear combinations")
-            # `s = s d / d` holds where d ≠ 0 only: a step may not divide by anything new
-            # unless it is known to be non-zero (else `d` → 0 by a rule, and then anything)
-            known = self.divisors.union(*(self._atoms(d) for _, d in _divisors(old)))
-            for elementwise, d in _divisors(new):
-                cond = "nonzero" if elementwise else "invertible"
-                if not self._atoms(d) <= known and not self.holds(cond, d, inside_d=_inside_d(before, at)):
-                    raise CheckError(f"{where}: divides by {show(d)}, which is not known to be non-zero")
+            near = not inside or self.smooth(old) and self.smooth(new)
+            if not (self.full if near else self.plain).equal(old, new):
+                raise CheckError(f"{where}: {sexpr.show(old)} and {sexpr.show(new)} do not have the same normal "
+                                 "form" + ("" if near else " without hypotheses (inside a derivative, not smooth)"))
             return
-        r = self.rule(name)
-        if r.text.rhs is None:
+        r = self.rules.get(name)
+        if r is None:
+            raise CheckError(f"{where}: unknown rule '{name}'")
+        if r.prop is not None:
             raise CheckError(f"{where}: '{name}' is a property rule, not an equation")
-        pattern, result = (r.sides[0], r.sides[1]) if forward else (r.sides[1], r.sides[0])
-        if self.instance(_Rule(r.text, (pattern,), r.env), (old,)) is None:
-            raise CheckError(f"{where}: {show(old)} does not match {show(pattern)}")
-        m = self.instance(_Rule(r.text, (pattern, result), r.env), (old, new))
+        pattern, result = r.sides if forward else r.sides[::-1]
+        if self.instance(Rule(r.name, (pattern,), None, r.shapes, ()), (old,)) is None:
+            raise CheckError(f"{where}: {sexpr.show(old)} does not match {sexpr.show(pattern)}")
+        m = self.instance(Rule(r.name, (pattern, result), None, r.shapes, ()), (old, new))
         if m is None:
-            raise CheckError(f"{where}: expected an instance of {show(result)}, found {show(new)}")
-        sub = m[0]
-        inside_d = _inside_d(before, at)
-        for v, c in r.text.conditions:
-            if not self.holds(c, sub[v], inside_d=inside_d or v in _under_d(r)):
-                inside = " (inside d(·), where a varying name keeps only its open properties)" if inside_d else ""
-                raise CheckError(f"{where}: the condition '{v} {c}' does not hold for {v} = {show(sub[v])}{inside}")
+            raise CheckError(f"{where}: expected an instance of {sexpr.show(result)}, found {sexpr.show(new)}")
+        failed = self.conditions(r, *m, inside)
+        if failed is not None:
+            note = " (inside a derivative: only open conditions of smooth terms)" if inside else ""
+            raise CheckError(f"{where}: the condition '{failed}' is not known to hold{note}")
 
-    def replay(self, start: S.Expr, goal: S.Expr, steps: list[tuple[str, bool, S.Path, S.Expr]]) -> Theorem:
-        """Check that `steps` lead from `start` to `goal`; the theorem is `start = goal`."""
-        self.shape(start)  # the start is well formed (or this raises)
-        ends = [d for side in (start, goal) for d in _divisors(side)]
-        self.divisors = frozenset().union(*(self._atoms(d) for _, d in ends))
-        self.nonzero = frozenset(self._key(d) for elementwise, d in ends if elementwise)
+    def replay(self, start: S.Expr, goal: S.Expr, steps: list["Step"]) -> int:
+        """Check that `steps` lead from `start` to `goal`; the number of steps."""
+        self.shape(start)
         current = start
         for k, (name, forward, at, after) in enumerate(steps, 1):
             try:
-                # `step` checks the rewritten subterm keeps its shape: shapes compose, so the
-                # whole term keeps its shape and stays well formed
                 self.step(k, current, name, forward, tuple(at), after)
             except CheckError:
                 raise
@@ -311,56 +409,54 @@ class Kernel:
                 raise CheckError(f"step {k} ({name}): {e.message}") from None
             current = after
         if current != goal:
-            raise CheckError(f"the chain ends at {show(current)}, not at the goal {show(goal)}")
-        used = tuple(sorted({n for n, *_ in steps}))
-        return Theorem(_KEY, start, goal, self.env, used, len(steps))
+            raise CheckError(f"the chain ends at {sexpr.show(current)}, not at the goal {sexpr.show(goal)}")
+        return len(steps)
+
+
+def _inside_derivative(term: S.Expr, at: S.Path) -> bool:
+    """Whether position `at` lies inside `d(·)` or the function of `grad`/`jac`/`hess`."""
+    for i in at:
+        if isinstance(term, S.Call) and term.fn in DERIVATIVES:
+            return True
+        term = term.children()[i]
+    return False
 
 
 # ---------------------------------------------------------------------------
-# Statements and certificates
+# Statements: hypotheses and goals
 
-FORMAT = "rewrite-certificate/1"
-_DERIVATIVES = ("grad", "jac", "hess")
+def assumptions(lhs: S.Expr, rhs: S.Expr, env: Env) -> tuple[tuple[str, S.Expr], ...]:
+    """The definedness assumptions of a statement (`docs/SEMANTICS.md`): what it inverts
+    or takes `logdet` of is invertible, what it divides by is invertible (1×1) or has no
+    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive.
+    An assumption about a term that is 0 everywhere could never hold: it is left out (such
+    a term has its value in the total semantics)."""
+    out: list[tuple[str, S.Expr]] = []
+    for side in (lhs, rhs):
+        for _, t in S.subterms(side):
+            if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
+                    or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
+                out.append(("invertible", t.children()[0]))
+            elif isinstance(t, S.Div):
+                out.append(("invertible", t.right))
+            elif isinstance(t, S.HadamardDiv):
+                out.append(("nonzero", t.right))
+            elif isinstance(t, S.Call) and t.fn in ("log", "sqrt") or isinstance(t, S.Power) \
+                    and t.exponent.denominator != 1:
+                out.append(("positive", t.children()[0]))
+    return tuple(sorted({h for h in out if _not_zero(h[1], env)}, key=lambda h: (h[0], sexpr.show(h[1]))))
 
 
 @dataclass(frozen=True)
 class Goal:
-    """What one chain must connect, which names are constant, which terms are assumed
-    invertible: those the statement itself inverts (`X⁻¹`), takes `logdet` of or divides
-    by, since the statement only has a meaning where they are invertible."""
+    """What one chain must connect, and which names are constant along it."""
 
     start: S.Expr
     end: S.Expr
     constants: frozenset[str]
-    assumed: frozenset[S.Expr] = frozenset()
-
-
-def _has(e: S.Expr, fns: tuple[str, ...]) -> bool:
-    return any(isinstance(s, S.Call) and s.fn in fns for _, s in S.subterms(e))
-
-
-def _is_property(text: str) -> bool:
-    return rule_from_text(text).prop is not None
-
-
-def _assumed(*sides: S.Expr) -> frozenset[S.Expr]:
-    """The compound terms a statement inverts, takes `logdet` of, or divides by, and the
-    scalar names it divides by (`x / c`: c ≠ 0 is written there). A declared matrix is
-    invertible only if its declaration says so."""
-    out = set()
-    for side in sides:
-        for _, t in S.subterms(side):
-            if isinstance(t, S.Inverse) and not isinstance(t.arg, S.Var):
-                out.add(t.arg)
-            elif isinstance(t, S.Call) and t.fn == "logdet" and not isinstance(t.args[0], S.Var):
-                out.add(t.args[0])
-            elif isinstance(t, S.Div):
-                out.add(t.right)
-    return frozenset(out)
 
 
 def _wrt(x: S.Expr) -> str:
-    """The variable a derivative is taken with respect to (`x`, or `X` in `vec(X)`)."""
     return x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
 
 
@@ -372,90 +468,204 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
     the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)`. An equation without
     derivatives is its own goal, with the names declared `const` constant.
     """
-    assumed = _assumed(lhs, rhs)  # never the certificate's gradient: it would let a certificate assume anything
     for a, b in ((lhs, rhs), (rhs, lhs)):
-        if isinstance(a, S.Call) and a.fn in _DERIVATIVES and not _has(b, _DERIVATIVES + ("d",)):
+        if isinstance(a, S.Call) and a.fn in DERIVATIVES[1:] and not _has(b, DERIVATIVES):
             f, x = a.args
-            if _has(f, _DERIVATIVES + ("d",)):
+            if _has(f, DERIVATIVES):
                 return None
             constants = frozenset(env) - {_wrt(x)}
             dx = S.Call("d", (x,))
             if a.fn == "grad":
-                return [Goal(S.Call("d", (f,)), S.Frob(b, dx), constants, assumed)]
+                return [Goal(S.Call("d", (f,)), S.Frob(b, dx), constants)]
             if a.fn == "jac":
-                return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants, assumed)]
-            if gradient is None or _has(gradient, _DERIVATIVES + ("d",)):
+                return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants)]
+            if gradient is None or _has(gradient, DERIVATIVES) or not isinstance(x, S.Var):
                 return None
-            return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants, assumed),
-                    Goal(S.Call("d", (gradient,)), S.Mul(b, dx), constants, assumed)]
-    if _has(lhs, _DERIVATIVES) or _has(rhs, _DERIVATIVES):
+            return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants),
+                    Goal(S.Call("d", (gradient,)), S.Mul(b, dx), constants)]
+    if _has(lhs, DERIVATIVES[1:]) or _has(rhs, DERIVATIVES[1:]):
         return None
-    return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props), assumed)]
+    return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props))]
 
 
 Step = tuple[str, bool, S.Path, S.Expr]  # rule (or `linear`), forward?, position, whole term after
 
 
-def check_certificate(cert: dict, trusted: dict[str, str]) -> Theorem:
-    """Replay a certificate (JSON, as `certificate.py` writes it) against the trusted rule
-    texts; the theorem is its statement."""
+def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], cited: Mapping[str, Rule],
+                 properties: list[Rule], gradient: S.Expr | None = None) -> Theorem:
+    """Replay the chains that prove the elaborated statement `lhs = rhs` from the rules
+    `cited` (and the property rules), under the statement's hypotheses."""
     try:
-        if cert.get("format") != FORMAT:
-            raise CheckError(f"not a certificate of format {FORMAT}")
-        env = env_from_decls([parse_decl(t) for t in cert["declarations"]])
-        left, right = parse_equation(cert["statement"])
-        gradient = parse_expr(cert["gradient"]) if "gradient" in cert else None
-        cited = cert["rules"]
-        for name, text in cited.items():
-            if name in trusted and " ".join(text.split()) != trusted[name]:
-                raise CheckError(f"rule '{name}' differs from the rule files: {text!r}")
-        chains = []
-        for chain in cert["chains"]:
-            steps: list[Step] = []
-            for k, s in enumerate(chain, 1):
-                if s["dir"] not in ("=>", "<="):
-                    raise CheckError(f"step {k}: direction must be '=>' or '<=', got {s['dir']!r}")
-                if not all(type(i) is int for i in s["at"]):
-                    raise CheckError(f"step {k}: a position is a list of child indices, got {s['at']!r}")
-                steps.append((s["rule"], s["dir"] == "=>", tuple(s["at"]), parse_expr(s["term"])))
-            chains.append(steps)
-        return check_chains(left, right, env, chains, set(cited), trusted, gradient)
-    except CheckError:
-        raise
-    except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
-        raise CheckError(f"malformed certificate: {e}") from None
-
-
-def check_chains(left: S.Expr, right: S.Expr, env: Env, chains: list[list[Step]], cited: set[str],
-                 trusted: dict[str, str], gradient: S.Expr | None = None) -> Theorem:
-    """Replay the chains that prove `left = right` (as written; elaborated here), citing
-    only the rules in `cited`, each of which must be trusted."""
-    try:
-        lhs, rhs, _ = check_statement(S.Statement("claim", "certificate", left, right), env)
+        shapes = {}
+        if shape_of(lhs, env, shapes) != shape_of(rhs, env, shapes):
+            raise CheckError("the sides of the statement have different shapes")
         if gradient is not None:
-            gradient, _ = elaborate(gradient, env)
+            shape_of(gradient, env)
         goals = goals_of(lhs, rhs, env, gradient)
         if goals is None:
             raise CheckError("the statement has no goal the kernel can check")
         if len(chains) != len(goals):
             raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
-        for name in cited:
-            if name not in trusted:
-                raise CheckError(f"unknown rule '{name}'")
-        texts = {n: trusted[n] for n in cited} | {n: t for n, t in trusted.items() if _is_property(t)}
+        hypotheses = assumptions(lhs, rhs, env)
         used: set[str] = set()
         count = 0
         for goal, chain in zip(goals, chains):
             for k, (name, *_rest) in enumerate(chain, 1):
                 if name != LINEAR and name not in cited:
                     raise CheckError(f"step {k} cites '{name}', which the certificate does not list")
-            inner = Kernel(texts, env, goal.constants, goal.assumed).replay(goal.start, goal.end, chain)
-            used.update(inner.rules)
-            count += inner.steps
+            context = Context(env, goal.constants, hypotheses, cited, properties)
+            count += context.replay(goal.start, goal.end, chain)
+            used.update(name for name, *_ in chain)
     except CheckError:
         raise
-    except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
-        raise CheckError(f"malformed certificate: {e}") from None
     except RecursionError:
-        raise CheckError("the certificate's terms are nested too deeply to check") from None
-    return Theorem(_KEY, lhs, rhs, env, tuple(sorted(used)), count)
+        raise CheckError("the terms are nested too deeply to check") from None
+    except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckError(f"malformed certificate: {getattr(e, 'message', e)}") from None
+    return Theorem(_KEY, lhs, rhs, env, hypotheses, tuple(sorted(used)), count)
+
+
+def _not_zero(t: S.Expr, env: Env) -> bool:
+    try:
+        return bool(Normaliser(env)(t))
+    except BudgetError:
+        return True
+
+
+# ---------------------------------------------------------------------------
+# Certificates (JSON, format in docs/certificates.md)
+
+_REQUIRED = {"format", "statement", "declarations", "rules", "chains"}
+_OPTIONAL = {"name", "file", "gradient", "assumptions", "rules_digest", "display"}
+_STEP = {"rule", "dir", "at", "term"}
+MAX_JSON_DEPTH = 64
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise CheckError(f"the key '{k}' appears twice")
+        out[k] = v
+    return out
+
+
+def read_json(text: str) -> object:
+    """JSON without duplicate keys, nested at most `MAX_JSON_DEPTH` deep."""
+    depth = deepest = 0
+    quoted = escaped = False
+    for ch in text:  # measured before parsing: the parser itself recurses
+        if quoted:
+            escaped, quoted = (False, True) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            quoted = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    if deepest > MAX_JSON_DEPTH:
+        raise CheckError(f"the JSON is nested {deepest} deep (at most {MAX_JSON_DEPTH})")
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except (ValueError, RecursionError) as e:
+        raise CheckError(f"not valid JSON: {e}") from None
+
+
+def _keys(obj: object, required: set[str], optional: set[str], what: str) -> dict:
+    if not isinstance(obj, dict):
+        raise CheckError(f"{what} must be a JSON object")
+    if not required <= obj.keys() <= required | optional:
+        missing, unknown = sorted(required - obj.keys()), sorted(obj.keys() - required - optional)
+        raise CheckError(f"{what}: " + "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
+                                                                unknown and f"unknown {', '.join(unknown)}"])))
+    return obj
+
+
+def read_decl(text: str) -> tuple[str, VarInfo]:
+    """`(let NAME Mat ROWS COLS PROP …)`, `(let NAME Vec N PROP …)`, `(let NAME Scalar PROP …)`."""
+    x = sexpr.read(text)
+    try:
+        tag, name, kind, *rest = x
+        n = {"Mat": 2, "Vec": 1, "Scalar": 0}[kind]
+        dims, props = rest[:n], rest[n:]
+        _expect(tag == "let" and isinstance(name, str) and sexpr.term(name) == S.Var(name) and len(dims) == n)
+        _expect(all(isinstance(p, str) and p in S.PROPERTIES for p in props))
+        rows, cols = (dims + ["1", "1"])[:2]
+        shape = Shape(_size(rows), _size(cols))
+    except (ValueError, TypeError, KeyError, RewriteError):
+        raise CheckError(f"malformed declaration: {text[:200]}") from None
+    if set(props) & {"spd", "invertible", "orthogonal", "symmetric"} and not shape.is_square:
+        raise CheckError(f"declaration of {name}: the property needs a square shape")
+    return name, VarInfo(name, shape, closed_props(frozenset(props)), kind)
+
+
+def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
+    """The parts of a certificate the kernel reads, checked for form: statement sides,
+    environment, chains, the rules it cites (each the trusted rule), and its gradient."""
+    c = _keys(cert, _REQUIRED, _OPTIONAL, "the certificate")
+    if c["format"] != FORMAT:
+        raise CheckError(f"not a certificate of format {FORMAT}")
+    infos = dict(read_decl(d) for d in _list(c["declarations"], "declarations"))
+    if len(infos) != len(c["declarations"]):
+        raise CheckError("a name is declared twice")
+    eq, *sides = sexpr.read(_string(c["statement"], "statement"))
+    if eq != "=" or len(sides) != 2:
+        raise CheckError("the statement must be (= LHS RHS)")
+    lhs, rhs = (sexpr.term(s) for s in sides)
+    cited = {}
+    if not isinstance(c["rules"], dict):
+        raise CheckError("rules must be a JSON object")
+    for name, text in c["rules"].items():
+        rule = read_rule(_string(text, f"rule '{name}'"))
+        if rule.name != name or trusted.get(name) != rule:
+            raise CheckError(f"rule '{name}' is not the trusted rule of that name")
+        cited[name] = rule
+    gradient = sexpr.term(sexpr.read(_string(c["gradient"], "gradient"))) if "gradient" in c else None
+    chains = []
+    for chain in _list(c["chains"], "chains"):
+        steps: list[Step] = []
+        for k, s in enumerate(_list(chain, "a chain"), 1):
+            s = _keys(s, _STEP, set(), f"step {k}")
+            if s["dir"] not in ("=>", "<=") or not isinstance(s["rule"], str):
+                raise CheckError(f"step {k}: direction must be '=>' or '<=', and the rule a name")
+            at = _list(s["at"], f"step {k}: the position")
+            if not all(type(i) is int and 0 <= i < 1 << 16 for i in at):
+                raise CheckError(f"step {k}: a position is a list of child indices, got {at!r}")
+            steps.append((s["rule"], s["dir"] == "=>", tuple(at), sexpr.term(sexpr.read(_string(s["term"], "term")))))
+        chains.append(steps)
+    return lhs, rhs, Env(infos), chains, cited, gradient, c.get("assumptions")
+
+
+def _list(x: object, what: str) -> list:
+    if not isinstance(x, list):
+        raise CheckError(f"{what} must be a JSON list")
+    return x
+
+
+def _string(x: object, what: str) -> str:
+    if not isinstance(x, str):
+        raise CheckError(f"{what} must be a string")
+    return x
+
+
+def check_certificate(text: str, trusted: Mapping[str, Rule]) -> Theorem:
+    """Replay a certificate (JSON text) against the trusted rules; the theorem is its
+    statement under its declarations and the statement's own assumptions, which the
+    certificate must list exactly if it lists them."""
+    try:
+        lhs, rhs, env, chains, cited, gradient, listed = read_certificate(read_json(text), trusted)
+        properties = [r for r in trusted.values() if r.prop is not None]
+        theorem = check_chains(lhs, rhs, env, chains, cited, properties, gradient)
+    except CheckError:
+        raise
+    except RecursionError:
+        raise CheckError("the terms are nested too deeply to check") from None
+    except RewriteError as e:
+        raise CheckError(f"malformed certificate: {e.message}") from None
+    if listed is not None:
+        mine = [f"({w} {sexpr.show(t)})" for w, t in theorem.hypotheses]
+        if not isinstance(listed, list) or sorted(map(str, listed)) != sorted(mine):
+            raise CheckError(f"the certificate lists assumptions {listed!r}; the statement's are {mine!r}")
+    return theorem
+

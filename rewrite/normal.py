@@ -14,13 +14,19 @@ few laws no one disputes:
   commutative with `ones` neutral (a 1×1 `ones` is the number 1); `tr` is invariant under rotating its word, and under
   transposing it;
 - a 1×1 block inside a word (a row times a column) is a scalar and may leave the word;
-- dividing by a 1×1 term multiplies by the reciprocal of each of its factors, and a
-  factor times its reciprocal is 1 (a term that divides by zero has no value to differ);
-  two terms are equal if they are once multiplied by the sums they divide by (`equal`).
+- dividing by a 1×1 term multiplies by the reciprocal of each of its factors (`1/0 = 0`,
+  so this holds everywhere); `1/(1/s) = s`.
+
+Cancelling needs facts, which the kernel supplies (`facts`, a `kernel.Context`) from the
+statement's hypotheses: a factor times its reciprocal is 1, `X⁻¹ X` is `I`, and two terms
+are equal once multiplied by a sum they divide by, only where that factor, matrix or sum is
+known non-zero (invertible). And `d`, `grad`, `jac`, `hess` are linear only over a smooth
+argument (a sum of non-differentiable terms may be differentiable). Without facts (`plain`)
+nothing is cancelled and derivatives stay whole: what is equal then is equal everywhere.
 
 Everything else (inverses, determinants, elementwise functions, …) is an opaque factor
 whose arguments are normalised in turn. The kernel imports this module; it must stay as
-small and plain as the kernel: standard library, `syntax` and `shapes` only.
+small and plain as the kernel. Imports: `syntax`, `sizes`, `errors`.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Union
 
 from . import syntax as S
 from .errors import BudgetError
-from .shapes import Env, Shape, Size, infer
+from .sizes import Env, Shape, Size, shape_of
 
 # A factor: (key, shape). The key is a hashable tuple; two factors are the same value
 # exactly when their keys are equal. A monomial: (sorted scalar factor keys, word of
@@ -45,36 +51,36 @@ _UNIT: Mono = ((), ())
 MAX_TERMS = 2000
 MAX_POWER = 64
 _LINEAR = ("tr", "sum", "vec", "diag", "d", "grad", "jac", "hess")
-
-
-def normal_form(e: S.Expr, env: Env) -> frozenset:
-    """The normal form of `e`, as a frozen set of (monomial, coefficient) pairs."""
-    return Normaliser(env)(e)
+_DERIVATIVES = ("d", "grad", "jac", "hess")
 
 
 class Normaliser:
-    def __init__(self, env: Env) -> None:
+    """Normal forms under one environment; with `facts`, cancelling what they make non-zero."""
+
+    def __init__(self, env: Env, facts=None, shapes: dict | None = None) -> None:
         self.env = env
-        self._shapes: dict[S.Expr, Shape] = {}
+        self.facts = facts
+        self._shapes: dict[S.Expr, Shape] = {} if shapes is None else shapes
         self._polys: dict[S.Expr, Poly] = {}
+        self._terms: dict[tuple, S.Expr] = {}  # a factor's key -> a term it came from
+        self._divisors: dict[tuple, list[S.Expr]] = {}  # a scalar key -> divisors it is a factor of
+        self._plain = self if facts is None else Normaliser(env, shapes=self._shapes)
 
     def __call__(self, e: S.Expr) -> frozenset:
-        """The normal form of `e` (see `normal_form`)."""
+        """The normal form of `e`: a frozen set of (monomial, coefficient) pairs."""
         return frozenset(self.poly(e).items())
 
     def equal(self, a: S.Expr, b: S.Expr) -> bool:
         """Whether `a` and `b` have the same normal form once both are multiplied by the
-        sums they divide by (`1 - s/(1 + s)` is `1/(1 + s)`): a term that divides by
-        zero has no value to differ, so each such sum may be taken as non-zero."""
+        sums they divide by that are known non-zero (`1 - s/(1 + s)` is `1/(1 + s)` where
+        `1 + s ≠ 0`)."""
         diff = _add(self.poly(a), self.poly(b), -1)
         for _ in range(8):  # each round clears one denominator (or one power of it)
             dens = [k for (scalars, _), _c in diff.items() for k in scalars
-                    if k[0] == "inv" and k[1][0] == "poly"]
+                    if k[0] == "inv" and k[1][0] == "poly" and k[1][1] and self._nonzero(k[1])]
             if not diff or not dens:
                 break
             den = min(dens, key=_order)
-            if not den[1][1]:  # 1/0: nothing to clear (multiplying by 0 would prove anything)
-                return False
             out: Poly = {}
             for (scalars, word), c in diff.items():
                 if den in scalars:  # (m / P) · P = m
@@ -88,10 +94,15 @@ class Normaliser:
         return not diff
 
     def shape(self, e: S.Expr) -> Shape:
-        s = self._shapes.get(e)
-        if s is None:
-            s = self._shapes[e] = infer(e, self.env)
-        return s
+        return shape_of(e, self.env, self._shapes)
+
+    def _nonzero(self, key: tuple) -> bool:
+        """Whether the factor `key` is non-zero wherever the hypotheses hold: its term is,
+        or a divisor it is a factor of is."""
+        if self.facts is None:
+            return False
+        terms = [self._terms[key]] if key in self._terms else []
+        return any(self.facts.nonzero(t) for t in terms + self._divisors.get(key, []))
 
     # -- polynomials -----------------------------------------------------------------
     def poly(self, e: S.Expr) -> Poly:
@@ -164,9 +175,9 @@ class Normaliser:
         return {m: c for m, c in out.items() if c}
 
     def _mono(self, scalars: tuple, word: tuple[Factor, ...]) -> Mono:
-        """A monomial made canonical: identities dropped, `X⁻¹ X` and `X X⁻¹` cancelled,
-        1×1 blocks moved to the scalars."""
-        word = _cancel_inverses(tuple(f for f in word if f[0][0] != "I") or word[:1])
+        """A monomial made canonical: identities dropped, `X⁻¹ X` and `X X⁻¹` cancelled
+        where X is invertible, 1×1 blocks moved to the scalars."""
+        word = self._cancel_inverses(tuple(f for f in word if f[0][0] != "I") or word[:1])
         blocks: list[list[Factor]] = [[]]
         for f in word:
             blocks[-1].append(f)
@@ -179,17 +190,52 @@ class Normaliser:
                 extra.append(_scalar_word(tuple(block)))
             else:
                 keep.extend(block)
-        return _cancel(scalars + tuple(extra)), tuple(keep)
+        return self._cancel(scalars + tuple(extra)), tuple(keep)
+
+    def _cancel(self, scalars: tuple) -> tuple:
+        """Sorted scalar factors, each cancelled against its reciprocal where it is non-zero."""
+        out = list(scalars)
+        for k in scalars:
+            if k in out and _inverse(k) in out and self._nonzero(k[1] if k[0] == "inv" else k):
+                out.remove(k)
+                out.remove(_inverse(k))
+        return tuple(sorted(out, key=_order))
+
+    def _cancel_inverses(self, word: tuple[Factor, ...]) -> tuple[Factor, ...]:
+        """`X⁻¹ X` and `X X⁻¹` are I where X is invertible. An identity stays when nothing
+        else is left, to keep the size."""
+        out: list[Factor] = []
+        for f in word:
+            if out and (_inverted(out[-1]) == f and self._invertible(out[-1])
+                        or _inverted(f) == out[-1] and self._invertible(f)):
+                out.pop()
+                continue
+            out.append(f)
+        if not out and word:
+            n = word[0][1].rows
+            return ((("I", n), Shape(n, n)),)
+        return tuple(out)
+
+    def _invertible(self, inverse: Factor) -> bool:
+        key = inverse[0][1] if inverse[0][0] == "T" else inverse[0]
+        t = self._terms.get(key)
+        return self.facts is not None and isinstance(t, S.Inverse) and self.facts.invertible(t.arg)
 
     def _reciprocal(self, e: S.Expr) -> Poly:
-        """1/e for a 1×1 `e`: a single term inverts factor by factor (it cannot be zero
-        where the term is defined); a sum is one opaque factor."""
+        """1/e for a 1×1 `e`: a single term inverts factor by factor (`1/(s t) = 1/s 1/t`
+        holds everywhere, with `1/0 = 0`); a sum is one opaque factor; `1/0` is 0."""
         p = self.poly(e)
+        if not p:
+            return {}
         if len(p) == 1:
             ((scalars, word), c), = p.items()
             if not word:
+                for k in scalars:
+                    self._divisors.setdefault(k, []).append(e)
                 return {self._mono(tuple(_inverse(k) for k in scalars), ()): 1 / c}
-        return {self._mono((("inv", ("poly", frozenset(p.items()))),), ()): Fraction(1)}
+        key = ("poly", frozenset(p.items()))
+        self._terms.setdefault(key, e)
+        return {self._mono((("inv", key),), ()): Fraction(1)}
 
     def _bilinear(self, e: S.Frob | S.Hadamard | S.Kron) -> Poly:
         out: Poly = {}
@@ -217,14 +263,16 @@ class Normaliser:
     def _linear(self, e: S.Call) -> Poly:
         first, *rest = e.args
         extra = tuple(self._canon(r) for r in rest)
+        if e.fn in _DERIVATIVES and (self.facts is None or not self.facts.smooth(first)):
+            return self._opaque(e, whole=True)
         out: Poly = {}
         for (s, w), c in self.poly(first).items():
             if e.fn == "tr":
                 m = _trace((s, w))
             elif e.fn in ("d", "grad", "jac", "hess") or w:
-                key = (e.fn, (s, w) if e.fn in ("d", "grad", "jac", "hess") else w, extra)
+                key = (e.fn, (s, w) if e.fn in _DERIVATIVES else w, extra)
                 factor = (key, self.shape(e))
-                m = self._mono(() if e.fn in ("d", "grad", "jac", "hess") else s,
+                m = self._mono(() if e.fn in _DERIVATIVES else s,
                                () if factor[1].is_scalar else (factor,))
                 if factor[1].is_scalar:
                     m = self._mono(m[0] + (key,), ())
@@ -233,10 +281,14 @@ class Normaliser:
             out[m] = out.get(m, 0) + c
         return {m: c for m, c in out.items() if c}
 
-    def _opaque(self, e: S.Expr) -> Poly:
-        key = (type(e).__name__, e.payload(), tuple(self._canon(k) for k in e.children()))
+    def _opaque(self, e: S.Expr, whole: bool = False) -> Poly:
+        """One factor; `whole`: a derivative of a term not known smooth, its argument
+        normalised without facts (a rewrite under it must hold near the point)."""
+        canon = self._plain._canon if whole else self._canon
+        key = (type(e).__name__, e.payload(), tuple(canon(k) for k in e.children()))
         if isinstance(e, S.Var) or not e.children():
             key = (type(e).__name__, _sizes(e.payload()))
+        self._terms.setdefault(key, e)
         s = self.shape(e)
         return {self._mono((key,), ()) if s.is_scalar else ((), ((key, s),)): Fraction(1)}
 
@@ -263,33 +315,8 @@ def _inverted(f: Factor) -> Factor | None:
     return _tp(word[0]) if transposed else word[0]
 
 
-def _cancel_inverses(word: tuple[Factor, ...]) -> tuple[Factor, ...]:
-    """`X⁻¹ X` and `X X⁻¹` are I where the inverse exists — and only there is the term
-    defined. An identity stays when nothing else is left, to keep the size."""
-    out: list[Factor] = []
-    for f in word:
-        if out and (_inverted(out[-1]) == f or _inverted(f) == out[-1]):
-            out.pop()
-            continue
-        out.append(f)
-    if not out and word:
-        n = word[0][1].rows
-        return ((("I", n), Shape(n, n)),)
-    return tuple(out)
-
-
 def _inverse(key: tuple) -> tuple:
     return key[1] if key[0] == "inv" else ("inv", key)
-
-
-def _cancel(scalars: tuple) -> tuple:
-    """Sorted scalar factors, each cancelled against its reciprocal (`s · 1/s = 1`)."""
-    out = list(scalars)
-    for k in scalars:
-        if k in out and _inverse(k) in out:
-            out.remove(k)
-            out.remove(_inverse(k))
-    return tuple(sorted(out, key=_order))
 
 
 def _order(key: object) -> int:

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from . import syntax as S
-from .shapes import Env, Size
+from .sizes import Env, Size
 
 Array = np.ndarray
 
@@ -565,6 +565,8 @@ def compare(
     seed: int = 0,
     draws: int = 6,
     directions_for: Iterable[str] | None = None,
+    hypotheses: Iterable[tuple[str, S.Expr]] = (),
+    seconds: float | None = None,
 ) -> Verdict:
     """Compare two elaborated sides on `draws` random draws, seeds `seed`, `seed + 1`, ….
 

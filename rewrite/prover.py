@@ -7,7 +7,9 @@ round the cheapest term of each side is extracted and normalised again; the sear
 when the sides meet in the e-graph or in normal form. The logged firings are replayed into
 a proof-producing congruence closure (`explain`), which yields the e-graph's part of the
 chain. The chain is a candidate: only the kernel decides.
-Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `kernel`, `syntax`.
+Every search runs under the statement's hypotheses (`kernel.assumptions`), the facts its
+rules' conditions may use. Imports: `egraph` (the one egglog module), `explain`,
+`rewriting`, `kernel`, `syntax`, `sizes`, `printing`, `errors`.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from . import syntax as S
 from .egraph import Budget, Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
 from .errors import BudgetError
 from .explain import Closure, Instance, Step, TermBank, flatten
-from .kernel import LINEAR, Goal, Kernel, linear_form
+from .kernel import LINEAR, Context, Goal
 from .printing import show
 from .rewriting import Rewriter
-from .shapes import Env, Size
+from .sizes import Env, Size
 
 
 @dataclass
@@ -141,7 +143,8 @@ class Prover:
 
     def __init__(self, rulebase) -> None:
         self.rulebase = rulebase
-        self.texts = rulebase.texts
+        self.compiled = rulebase.compiled
+        self.properties = rulebase.properties
         self.oneway = [r.name for r in rulebase.rules if r.oneway and r.rhs is not None]
         self._program: Program | None = None
 
@@ -155,12 +158,11 @@ class Prover:
         """Parse the rules and load the e-graph now: done once, it is on no search's budget
         (a 0.1 s probe would otherwise spend it all on the first statement)."""
         if self._program is None:
-            self._stage({}, Goal(S.Num(0), S.Num(0), frozenset(), frozenset()))
             self.program.egraph()
 
-    def _stage(self, env: Env, goal: Goal) -> tuple[Kernel, Rewriter]:
-        kernel = Kernel(self.texts, env, goal.constants, goal.assumed)
-        return kernel, Rewriter(kernel, self.oneway)
+    def _stage(self, env: Env, constants: frozenset[str], hypotheses: tuple) -> tuple[Context, Rewriter]:
+        context = Context(env, constants, hypotheses, self.compiled, self.properties)
+        return context, Rewriter(context, self.oneway)
 
     @staticmethod
     def _normalize(rw: Rewriter, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[ChainStep]]:
@@ -170,12 +172,12 @@ class Prover:
             return t, []
         return nf, [ChainStep(s.rule, True, s.path, s.term) for s in steps]
 
-    def prove(self, env: Env, goal: Goal, budget: Budget = Budget()) -> Outcome:
+    def prove(self, env: Env, goal: Goal, hypotheses: tuple = (), budget: Budget = Budget()) -> Outcome:
         """A chain from `goal.start` to `goal.end` (both elaborated), or why there is none."""
         self.warm()
         clock = time.perf_counter()
         deadline = clock + budget.seconds
-        kernel, rw = self._stage(env, goal)
+        kernel, rw = self._stage(env, goal.constants, hypotheses)
         s1, to_s1 = self._normalize(rw, goal.start, deadline)
         e1, to_e1 = self._normalize(rw, goal.end, deadline)
         back = reverse(goal.end, to_e1)
@@ -185,7 +187,7 @@ class Prover:
         explainer = Explainer(self.program, TermBank())
         meet: list = []
         try:
-            with Search(self.program, env, goal.constants, explainer.bank, goal.assumed) as search:
+            with Search(self.program, env, goal.constants, explainer.bank, hypotheses) as search:
                 search.add("lhs", s1)
                 search.add("rhs", e1)
 
@@ -218,15 +220,15 @@ class Prover:
         return Outcome(True, report, to_s1 + middle + back, seconds=seconds)
 
     def derive(self, env: Env, f: S.Expr, x: S.Expr, form: str, budget: Budget = Budget(),
-               assumed: frozenset[S.Expr] = frozenset()) -> tuple[S.Expr | None, Outcome]:
+               hypotheses: tuple = ()) -> tuple[S.Expr | None, Outcome]:
         """Read a gradient (form "frob": `d(f) = G : d(x)`) or a Jacobian (form "mul":
         `d(f) = J d(x)`) off the differential of `f`, every name but `x`'s constant."""
         self.warm()
         clock = time.perf_counter()
         wrt = x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
-        goal = Goal(df, df, frozenset(env) - {wrt}, assumed)
-        kernel, rw = self._stage(env, goal)
+        goal = Goal(df, df, frozenset(env) - {wrt})
+        kernel, rw = self._stage(env, goal.constants, hypotheses)
         nf, to_nf = self._normalize(rw, df)
         # d(x) has a normal form too (d(vec(X)) is vec(d(X))): read G off against it, then
         # step back to the goal's `G d(x)`
@@ -243,7 +245,7 @@ class Prover:
         explainer = Explainer(self.program, TermBank())
         found: list[S.Expr] = []
         try:
-            with Search(self.program, env, goal.constants, explainer.bank, assumed) as search:
+            with Search(self.program, env, goal.constants, explainer.bank, hypotheses) as search:
                 search.add("lhs", nf)
                 search.look_for("lhs", ndx, form)
 
@@ -264,14 +266,14 @@ class Prover:
         return best, Outcome(True, report, to_nf + steps + back(best), seconds=seconds)
 
     def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
-                 assumed: frozenset[S.Expr] = frozenset(), budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
+                 hypotheses: tuple = (), budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
         """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),
         with the chain from `e` to it."""
         self.warm()
         clock = time.perf_counter()
         explainer = Explainer(self.program, TermBank())
         try:
-            with Search(self.program, env, constants, explainer.bank, assumed) as search:
+            with Search(self.program, env, constants, explainer.bank, hypotheses) as search:
                 search.add("lhs", e)
                 report = search.run(budget, on_round=explainer.add_round)
                 best = search.extract("lhs")
@@ -284,15 +286,15 @@ class Prover:
         return best, Outcome(True, report, steps, seconds=seconds)
 
 
-def _same_normal_form(kernel: Kernel, a: S.Expr, b: S.Expr) -> bool:
+def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
     """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
     try:
-        return kernel.normal.equal(a, b)
+        return kernel.full.equal(a, b)
     except BudgetError:
         return False
 
 
-def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Kernel, x: S.Expr
+def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
               ) -> tuple[S.Expr, list[ChainStep]] | None:
     """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in
     G, and the steps (if any) that make it so: a differential that is zero has gradient
@@ -331,8 +333,8 @@ def program_for(rulebase) -> Program:
     become derivations of the relations side conditions query."""
     rewrites, properties = [], []
     for rule, ruleset in zip(rulebase.rules, rulebase.rulesets):
-        sides, env = rule.patterns()
-        p = Pattern(rule.name, sides, env, rule.conditions, rule.oneway, rule.prop)
+        c = rulebase.compiled[rule.name]
+        p = Pattern(rule.name, c.sides, c.env, c.conditions, rule.oneway, rule.prop)
         if rule.prop:
             properties.append(p)
         else:

@@ -9,8 +9,9 @@ are one operator, all the way down, over the same multiset of operands (`A + B =
 `(A B) C = A (B C)`); the kernel's own `linear` normalisation counts too.
 
 Styles: "text" (Unicode, the default), "markdown" (a table), "latex" (an `align*`
-environment; needs amsmath). Imports: `syntax`, `parse`, `printing`, `ruletext`, and
-`kernel` for the name of its built-in step; never `check`, egglog or numpy.
+environment; needs amsmath). A certificate's terms are s-expressions; its goals are
+recomputed with the kernel's own `goals_of`, never read from it.
+Imports: `syntax`, `sexpr`, `printing`, `kernel`, `errors`; never `check`, egglog or numpy.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from . import sexpr
 from . import syntax as S
-from .kernel import LINEAR
-from .parse import parse_equation, parse_expr
+from .errors import RewriteError
+from .kernel import LINEAR, Rule, goals_of, read_decl, read_rule
 from .printing import show
-from .ruletext import rule_from_text
+from .sizes import Env
 
 STYLES = ("text", "markdown", "latex")
 BACKWARDS = "←"  # after a rule used right to left
@@ -96,42 +98,65 @@ def explain(certificate: dict[str, Any], style: str = "text") -> str:
     return derivation(certificate).render(style)
 
 
+def statement(certificate: dict[str, Any]) -> tuple[S.Expr, S.Expr]:
+    """The two sides of a certificate's statement."""
+    eq, *sides = sexpr.read(certificate["statement"])
+    if eq != "=" or len(sides) != 2:
+        raise RewriteError("a certificate's statement must be (= LHS RHS)")
+    lhs, rhs = (sexpr.term(x) for x in sides)
+    return lhs, rhs
+
+
 def derivation(certificate: dict[str, Any]) -> Derivation:
-    """Read a certificate (the JSON of `certificate.build`) into a `Derivation`."""
-    goals = certificate["goals"]
-    starts = [parse_expr(g["from"]) for g in goals]
-    conclusions = _conclusions(certificate, starts)
-    chains = tuple(Chain(_lines(start, steps, certificate["rules"]), conclusion)
-                   for start, steps, conclusion in zip(starts, certificate["chains"], conclusions))
-    return Derivation(certificate["name"], certificate["statement"], chains)
+    """Read a certificate (the JSON of `certificate.build`) into a `Derivation`; its goals
+    are the kernel's, recomputed from the statement."""
+    try:
+        lhs, rhs = statement(certificate)
+        env = Env(dict(read_decl(d) for d in certificate["declarations"]))
+        gradient = sexpr.term(sexpr.read(certificate["gradient"])) if "gradient" in certificate else None
+        goals = goals_of(lhs, rhs, env, gradient)
+        rules = {n: read_rule(t) for n, t in certificate["rules"].items()}
+        steps = [[(sexpr.term(sexpr.read(s["term"])), tuple(s["at"]), s["rule"], s["dir"]) for s in chain]
+                 for chain in certificate["chains"]]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise RewriteError(f"not a certificate this version can explain: {e}") from None
+    if goals is None or len(goals) != len(steps):
+        raise RewriteError("the certificate's chains do not fit its statement")
+    starts = [g.start for g in goals]
+    conclusions = _conclusions(lhs, rhs, goals)
+    chains = tuple(Chain(_lines(start, chain, rules), conclusion)
+                   for start, chain, conclusion in zip(starts, steps, conclusions))
+    shown = certificate.get("display", {}).get("statement") or f"{show(lhs)} = {show(rhs)}"
+    return Derivation(certificate.get("name", "certificate"), shown, chains)
 
 
-def _lines(start: S.Expr, steps: list[dict[str, Any]], texts: dict[str, str]) -> tuple[Line, ...]:
+def _lines(start: S.Expr, steps: list[tuple], rules: dict[str, Rule]) -> tuple[Line, ...]:
     lines = [Line(start, (), ())]
     folding = False  # whether the last line is a run of bookkeeping that may go on
-    for step in steps:
-        term, at, name = parse_expr(step["term"]), tuple(step["at"]), step["rule"]
-        bookkeeping = name == LINEAR or (name in texts and is_bookkeeping(texts[name]))
+    for term, at, name, direction in steps:
+        bookkeeping = name == LINEAR or (name in rules and is_bookkeeping(rules[name]))
         if bookkeeping and folding:
             last = lines[-1]
             cited = last.rules if (name, True) in last.rules else last.rules + ((name, True),)
             lines[-1] = Line(term, _common_prefix(last.at, at), cited)
         else:
-            lines.append(Line(term, at, ((name, bookkeeping or step["dir"] == "=>"),)))
+            lines.append(Line(term, at, ((name, bookkeeping or direction == "=>"),)))
         folding = bookkeeping
     return tuple(lines)
 
 
 @lru_cache(maxsize=None)
-def is_bookkeeping(rule_text: str) -> bool:
+def is_bookkeeping(rule: Rule) -> bool:
     """Whether a rule only re-brackets or reorders: both sides have the same operator at
     the top and nothing else above their operands, and the operands are the same multiset
     (add-comm, mul-assoc, frob-comm, scale-comm; not tr-cyclic, whose operands differ)."""
-    rule = rule_from_text(rule_text)
-    if rule.rhs is None or _head(rule.lhs) != _head(rule.rhs) or not rule.lhs.children():
+    if rule.prop is not None:
         return False
-    head = _head(rule.lhs)
-    return Counter(_operands(rule.lhs, head)) == Counter(_operands(rule.rhs, head))
+    lhs, rhs = rule.sides
+    if _head(lhs) != _head(rhs) or not lhs.children():
+        return False
+    head = _head(lhs)
+    return Counter(_operands(lhs, head)) == Counter(_operands(rhs, head))
 
 
 def _head(e: S.Expr) -> tuple:
@@ -154,18 +179,18 @@ def _common_prefix(a: S.Path, b: S.Path) -> S.Path:
     return a[:n]
 
 
-def _conclusions(certificate: dict[str, Any], starts: list[S.Expr]) -> list[Conclusion | None]:
+def _conclusions(lhs: S.Expr, rhs: S.Expr, goals: list) -> list[Conclusion | None]:
     """Per chain, what it concludes: nothing for an equation; for `d/dX f = G` (proved as
     `d(f) = G : d(X)`) and `jac(y, x) = J` the derivative; for `hess(f, x) = H` the
     gradient, then the Hessian. The value is the last line without its `: d(X)` or `d(x)`."""
-    derivative = next((side for side in parse_equation(certificate["statement"])
+    derivative = next((side for side in (lhs, rhs)
                        if isinstance(side, S.Call) and side.fn in ("grad", "jac", "hess")), None)
     if derivative is None:
-        return [None] * len(starts)
+        return [None] * len(goals)
     kinds = ["grad", "hess"] if derivative.fn == "hess" else [derivative.fn]
-    f, wrt = starts[0].args[0], derivative.args[1]  # type: ignore[attr-defined]
-    return [Conclusion(kind, f, wrt, parse_expr(goal["to"]).left)  # type: ignore[attr-defined]
-            for kind, goal in zip(kinds, certificate["goals"])]
+    f, wrt = goals[0].start.args[0], derivative.args[1]  # type: ignore[attr-defined]
+    return [Conclusion(kind, f, wrt, goal.end.left)  # type: ignore[attr-defined]
+            for kind, goal in zip(kinds, goals)]
 
 
 # ---------------------------------------------------------------------------
@@ -357,5 +382,5 @@ def result_latex(r: Any) -> str | None:
     statement a result does not carry, so notebooks fall back to the Markdown."""
     if not r.certificate:
         return None
-    lhs, rhs = parse_equation(r.certificate["statement"])
+    lhs, rhs = statement(r.certificate)
     return f"${show(lhs, 'latex')} = {show(rhs, 'latex')} \\quad \\text{{({r.outcome}, {_steps(r.steps)})}}$"

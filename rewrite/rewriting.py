@@ -8,8 +8,9 @@ is a terminating, deterministic normaliser. It turns most gradient claims into
 the e-graph only has to find what rewriting one way cannot.
 
 Every rewrite is a rule instance the kernel itself matched and checked (this module asks
-the kernel), so the steps it records are certificate steps. Imports: `kernel`, `syntax`,
-`shapes` — no egglog.
+the kernel), so the steps it records are certificate steps. File order decides which `=>`
+rule applies when several match at one position. Imports: `kernel`, `syntax`, `sizes`,
+`errors` — no egglog.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import time
 from dataclasses import dataclass
 
 from . import syntax as S
-from .errors import BudgetError
-from .kernel import LINEAR, Kernel, _Rule, _under_d
-from .shapes import Size, Unifier
+from .errors import BudgetError, RewriteError
+from .kernel import LINEAR, Context, Rule, instantiate
+from .sizes import Size
 
 MAX_STEPS = 2000
 
@@ -37,13 +38,14 @@ class Rewrite:
 class Rewriter:
     """Innermost rewriting with a kernel's one-way rules."""
 
-    def __init__(self, kernel: Kernel, names: list[str]) -> None:
-        self.kernel = kernel
-        self._by_head: dict[tuple, list[tuple[tuple, _Rule]]] = {}
+    def __init__(self, context: Context, names: list[str]) -> None:
+        self.context = context
+        self._by_head: dict[tuple, list[tuple[tuple, Rule, Rule]]] = {}
         for name in names:
-            r = kernel.rule(name)
+            r = context.rules[name]
             pattern = r.sides[0]
-            self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r))
+            left = Rule(r.name, r.sides[:1], None, r.shapes, ())
+            self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r, left))
         self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
 
     def normalize(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Rewrite]]:
@@ -58,33 +60,33 @@ class Rewriter:
             steps.append(Rewrite(rule, path, current))
         return nf, steps
 
-    def _norm(self, t: S.Expr, inside_d: bool) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
+    def _norm(self, t: S.Expr, inside: bool) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
         """Normal form and steps relative to `t` (paths from its root).
 
         Outermost first: a rule at the root is tried before the children are normalised,
         so `d(‖E‖²)` meets the rule for `d(‖·‖²)` before `‖E‖²` is unfolded; then the
         children, then the root again.
         """
-        done = self._memo.get((t, inside_d))
+        done = self._memo.get((t, inside))
         if done is not None:
             return done
         original = t
         events: list[tuple[str, S.Path, S.Expr]] = []
         children_done = False
         while True:
-            out = self._root(t, inside_d)
+            out = self._root(t, inside)
             if out is None and not children_done:
                 kids = t.children()
                 new = []
-                below = inside_d or (isinstance(t, S.Call) and t.fn == "d")
                 for i, k in enumerate(kids):
+                    below = inside or isinstance(t, S.Call) and t.fn in ("d", "grad", "jac", "hess") and i == 0
                     nk, sub = self._norm(k, below)
                     events.extend((r, (i,) + p, s) for r, p, s in sub)
                     new.append(nk)
                 if any(a is not b for a, b in zip(new, kids)):
                     t = t.with_children(tuple(new))
                 children_done = True
-                out = self._root(t, inside_d)
+                out = self._root(t, inside)
             if out is None:
                 break
             self._count += 1
@@ -95,30 +97,30 @@ class Rewriter:
                 raise BudgetError("rewriting ran out of time")
             events.append((out[0], (), out[1]))
             t, children_done = out[1], False
-        self._memo[(t, inside_d)] = (t, [])
-        self._memo[(original, inside_d)] = (t, events)
+        self._memo[(t, inside)] = (t, [])
+        self._memo[(original, inside)] = (t, events)
         return t, events
 
-    def _root(self, t: S.Expr, inside_d: bool) -> tuple[str, S.Expr] | None:
+    def _root(self, t: S.Expr, inside: bool) -> tuple[str, S.Expr] | None:
         """The first rule (in file order) that rewrites `t` at its root, and the result;
         arithmetic on numerals first (a `linear` step: the kernel's normal form agrees)."""
         value = _numeral(t)
         if value is not None:
             return LINEAR, value
         kids = _kid_heads(t)
-        for wanted, r in self._by_head.get(_head(t), ()):
+        context = self.context
+        for wanted, r, left in self._by_head.get(_head(t), ()):
             if any(w is not None and w != k for w, k in zip(wanted, kids)):
                 continue
-            m = self.kernel.instance(_Rule(r.text, r.sides[:1], r.env), (t,))
-            if m is None:
+            m = context.instance(left, (t,))
+            if m is None or context.conditions(r, *m, inside) is not None:
                 continue
-            sub, sizes = m
-            if not all(self.kernel.holds(c, sub[v], inside_d=inside_d or v in _under_d(r))
-                       for v, c in r.text.conditions):
+            try:
+                result = instantiate(r.sides[1], *m)
+                if context.shape(result) == context.shape(t):
+                    return r.name, result
+            except (KeyError, RewriteError):  # the right side needs what the left does not bind
                 continue
-            result = _fill(r.sides[1], sub, sizes)
-            if result is not None and self.kernel.shape(result) == self.kernel.shape(t):
-                return r.text.name, result
         return None
 
 
@@ -152,34 +154,3 @@ def _head(e: S.Expr) -> tuple:
     if isinstance(e, S.Call):
         return ("Call", e.fn)
     return (type(e).__name__,)
-
-
-def _fill(e: S.Expr, sub: dict[str, S.Expr], sizes: Unifier) -> S.Expr | None:
-    """A rule side instantiated: pattern variables by `sub`, `?` sizes by `sizes`; None if
-    a size stays unknown."""
-    if isinstance(e, S.Var):
-        return sub.get(e.name)
-
-    def dim(d: S.Dim | None) -> S.Dim | None:
-        if d is None:
-            return None
-        size = sizes.resolve(Size.from_dim(d))
-        if size.variables:
-            raise LookupError
-        return size.to_dim()
-
-    try:
-        if isinstance(e, S.Identity):
-            return S.Identity(dim(e.size))
-        if isinstance(e, (S.Ones, S.Zeros)):
-            cols = dim(e.cols)
-            return type(e)(dim(e.rows), None if cols is None or Size.from_dim(cols).is_one else cols)  # type: ignore[arg-type]
-    except LookupError:
-        return None
-    kids = e.children()
-    if not kids:
-        return e
-    filled = [_fill(k, sub, sizes) for k in kids]
-    if any(k is None for k in filled):
-        return None
-    return e.with_children(tuple(filled))  # type: ignore[arg-type]

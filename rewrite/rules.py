@@ -1,36 +1,49 @@
-"""The rule base: `rules/*.rules` read, shape-checked and numerically checked at load.
+"""The rule base: `rules/*.rules` read, compiled, shape-checked and numerically checked at load.
 
 A rule that does not shape-check, or that the numbers contradict, refuses to load with a
 message naming its file, line, and counterexample: a wrong rule must never reach the
-search, because the kernel trusts the rule files (it re-reads them, but cannot run numbers).
+search, because the kernel trusts the rule base (it cannot run numbers). The compiled form
+the kernel reads is written next to the rule files (`compiled.sexp`, with the digest of the
+texts it came from) whenever it is stale, so `rewrite verify` reads rules without a parser.
 Each file is a rule set named after it (`trace`, `inverse`, …). Nothing here names a rule.
-Imports: `syntax`, `parse`, `ruletext`, `shapes`, `numeric` — never egglog.
+Imports: `syntax`, `ruletext`, `compiled`, `kernel`, `shapes`, `sizes`, `numeric`, `errors` — never egglog.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import numeric
 from . import syntax as S
+from .compiled import digest_of, rules_dir
+from .compiled import write as write_compiled
 from .errors import RewriteError, RuleError
-from .ruletext import RuleText, read_rules, rules_dir
-from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo
-
+from .kernel import Rule, read_rule, write_rule
+from .ruletext import RuleText, read_rules
+from .shapes import Unifier
+from .sizes import SCALAR, Env, Size, VarInfo
 
 
 @dataclass(frozen=True)
 class RuleBase:
     rules: tuple[RuleText, ...]
     rulesets: tuple[str, ...]  # per rule: the file it came from (its stem)
-    digest: str  # sha256 of the rule texts, for certificates
+    digest: str  # sha256 of the rule files' texts, for certificates
 
     @property
     def texts(self) -> dict[str, str]:
         return {r.name: r.text for r in self.rules}
+
+    @cached_property
+    def compiled(self) -> dict[str, Rule]:
+        """What the kernel trusts, rule by rule."""
+        return {r.name: r.compiled() for r in self.rules}
+
+    @cached_property
+    def properties(self) -> list[Rule]:
+        return [r.compiled() for r in self.rules if r.prop is not None]
 
     def only(self, names: set[str]) -> "RuleBase":
         keep = [i for i, r in enumerate(self.rules) if r.name in names or r.prop]
@@ -56,8 +69,15 @@ def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
                 validate(rule, file=str(f))
             rules.append(rule)
             sets.append(f.stem)
-    digest = hashlib.sha256("\n".join(r.text for r in rules).encode()).hexdigest()
-    return RuleBase(tuple(rules), tuple(sets), digest)
+    base = RuleBase(tuple(rules), tuple(sets), digest_of(folder))
+    lines = []
+    for rule, ruleset in zip(base.rules, base.rulesets):
+        line = write_rule(rule.compiled())
+        if read_rule(line) != rule.compiled():  # the kernel must read back exactly what was compiled
+            raise RuleError(f"rule '{rule.name}' does not survive compilation", file=ruleset, pos=rule.at)
+        lines.append(f"{line} ; {ruleset}.rules:{rule.at.line if rule.at else 0}")
+    write_compiled(folder, base.digest, lines)
+    return base
 
 
 def validate(rule: RuleText, *, file: str | None = None, seed: int = 0) -> None:
@@ -69,7 +89,7 @@ def validate(rule: RuleText, *, file: str | None = None, seed: int = 0) -> None:
     if rule.rhs is None:
         return  # a property rule: nothing to compare (its conclusion is drawn, not computed)
     env, sizes = _drawable(rule, env)
-    zero = {v for v, c in rule.conditions if c == "zero"}
+    zero = {t.name for c, t in rule.conditions if c == "zero" and isinstance(t, S.Var)}
     lhs, rhs = (_zero_out(_resolve_sizes(s, sizes), zero, env) for s in sides)
     varying = [v for v in env if ("const" not in env[v].props)]
     try:
@@ -85,8 +105,10 @@ def _drawable(rule: RuleText, env: Env) -> tuple[Env, Unifier]:
     """The pattern environment with the rule's conditions made into shapes and properties
     (and the size equations those conditions imposed)."""
     u = Unifier()
-    for v, c in rule.conditions:
-        s = env[v].shape
+    for c, t in rule.conditions:
+        if not isinstance(t, S.Var):
+            continue
+        s = env[t.name].shape
         if c in ("square", "invertible", "symmetric", "spd", "orthogonal"):
             u.unify(s.rows, s.cols)
         elif c == "scalar":
@@ -98,7 +120,7 @@ def _drawable(rule: RuleText, env: Env) -> tuple[Env, Unifier]:
             u.unify(s.rows, Size())
     infos = {}
     for name, info in env.items():
-        props = frozenset(c for v, c in rule.conditions if v == name and c in S.PROPERTIES)
+        props = frozenset(c for c, t in rule.conditions if t == S.Var(name) and c in S.PROPERTIES)
         if "spd" in props:
             props |= {"symmetric", "invertible"}
         if "orthogonal" in props:

@@ -1,15 +1,19 @@
-"""One rule line, read: `name : lhs = rhs if A invertible  # source`.
+"""One rule line, read and compiled: `name : lhs = rhs if A + B invertible  # source`.
 
-Shared by the rule loader (which also validates rules numerically) and the kernel (which
-re-reads every rule it trusts from its text), so it must stay free of numpy and egglog.
+Rule files are written in the user's notation; the kernel trusts their compiled form
+(`kernel.Rule`: elaborated sides, pattern variables' shapes, conditions as (word, term)),
+written to `rules/compiled.sexp` by `rules` so that `rewrite verify` needs no parser. The
+compiled form is what is validated numerically and what the kernel replays.
 
 Forms:
     name : lhs = rhs [if conds]     an identity, usable both ways
-    name : lhs => rhs [if conds]    usable left to right only
+    name : lhs => rhs [if conds]    usable left to right only (by the search; proofs may cite it either way)
     name : expr is prop [if conds]  a property rule (`A B is invertible if A invertible, B invertible`)
-Conditions are `VAR WORD` pairs separated by commas, WORD one of `CONDITIONS`.
-Pattern variables are single letters: upper-case ones matrices of any shape, lower-case
-ones 1×1 (scalars) unless a condition says `vector` (a column of any length).
+Conditions are `TERM WORD` pairs separated by commas (`A invertible`, `A + B invertible`,
+`x vector`), WORD one of `kernel.WORDS`. Pattern variables are single letters: upper-case
+ones matrices of any shape, lower-case ones 1×1 (scalars) unless a condition says `vector`
+(a column of any length) or `row`.
+Imports: `syntax`, `parse`, `shapes`, `sizes`, `sexpr`, `kernel`, `errors`.
 """
 
 from __future__ import annotations
@@ -22,18 +26,17 @@ from functools import lru_cache
 
 from . import syntax as S
 from .errors import ParseError, RewriteError
+from .kernel import CLOSED, OPEN, WORDS, Rule
 from .parse import parse_expr
-from .shapes import SCALAR, Env, Shape, Size, Unifier, VarInfo, _Inference
+from .shapes import Unifier, _Inference
+from .sizes import SCALAR, Env, Shape, Size, VarInfo
 
-# shape conditions, the declarable properties, `zero` (equal to 0 by the kernel's normal
-# form), and whether a term contains a differential (which only steers the search)
-# `nonzero` (no zero entry) is what an elementwise division needs; no declaration says it,
-# the rule base derives it (exp, sigmoid, …) and a statement's own ⊘ divisors have it
-RULE_PROPERTIES = S.PROPERTIES + ("nonzero",)
-CONDITIONS = ("square", "scalar", "nonscalar", "vector", "row", "zero", "differential", "nondifferential") + RULE_PROPERTIES
+# the words a property rule may conclude
+RULE_PROPERTIES = OPEN + CLOSED
+_SQUARE = {"square", "invertible", "symmetric", "spd", "orthogonal"}
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
-_COND = re.compile(r"^\s*([A-Za-z])\s+([a-z]+)\s*$")
+_COND = re.compile(r"^\s*(.+?)\s+([a-z]+)\s*$", re.S)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class RuleText:
     rhs: S.Expr | None  # None for a property rule
     oneway: bool = False
     prop: str | None = None  # the property a property rule concludes
-    conditions: tuple[tuple[str, str], ...] = ()
+    conditions: tuple[tuple[str, S.Expr], ...] = ()  # (word, term)
     text: str = ""  # the line without its comment, whitespace collapsed
     at: S.Pos | None = None
 
@@ -54,37 +57,51 @@ class RuleText:
             names |= S.free_names(self.rhs)
         return tuple(sorted(names))
 
+    @property
+    def sides(self) -> tuple[S.Expr, ...]:
+        return (self.lhs,) if self.rhs is None else (self.lhs, self.rhs)
+
+    def compiled(self) -> Rule:
+        """The rule as the kernel reads it (sides and condition terms elaborated)."""
+        return _compile(self)
+
     def patterns(self) -> tuple[tuple[S.Expr, ...], Env]:
-        """The sides elaborated, and the pattern variables' shapes (see `pattern_shapes`)."""
-        return _patterns(self)
+        """The elaborated sides, and the pattern variables' shapes."""
+        r = _compile(self)
+        return r.sides, r.env
 
 
 @lru_cache(maxsize=None)
-def _patterns(rule: RuleText) -> tuple[tuple[S.Expr, ...], Env]:
+def _compile(rule: RuleText) -> Rule:
     """Pattern variables get free sizes (`?A_r`×`?A_c`; lower-case: 1×1, or n×1 if `vector`).
 
-    Both sides are inferred with one unifier, so the shapes carry what it takes for both to
-    be well formed; then the two sides must have the same shape without narrowing any
-    pattern variable further (`tr(A) = A` is refused, not read as a rule about 1×1 `A`) —
-    only the implicit sizes of `I`, a matrix `0` or `ones` may take theirs from the other
-    side. Those sizes are then written into the sides with the same `?` variables."""
-    infos = {v: VarInfo(v, _pattern_shape(v, {c for w, c in rule.conditions if w == v})) for v in rule.variables}
+    Both sides and the condition terms are inferred with one unifier, so the shapes carry
+    what it takes for all to be well formed; then the two sides must have the same shape
+    without narrowing any pattern variable further (`tr(A) = A` is refused, not read as a
+    rule about 1×1 `A`) — only the implicit sizes of `I`, a matrix `0` or `ones` may take
+    theirs from the other side. Those sizes are written in with the same `?` variables."""
+    on_var = {}
+    for word, t in rule.conditions:
+        if isinstance(t, S.Var):
+            on_var.setdefault(t.name, set()).add(word)
+    infos = {v: VarInfo(v, _pattern_shape(v, on_var.get(v, set()))) for v in rule.variables}
     env = Env(infos)
     inf = _Inference(env, Unifier())
-    sides = (rule.lhs,) if rule.rhs is None else (rule.lhs, rule.rhs)
-    shapes = [inf.shape(s, (i,), zero_ok=True) for i, s in enumerate(sides)]
-    if len(shapes) == 2 and not all(_agree(inf.u, x, y) for x, y in zip(*(
-            (inf.u.resolve_shape(s).rows, inf.u.resolve_shape(s).cols) for s in shapes))):
-        a, b = (inf.u.resolve_shape(s) for s in shapes)
+    trees = rule.sides + tuple(t for _, t in rule.conditions)
+    shapes = [inf.shape(s, (i,), zero_ok=True) for i, s in enumerate(trees)]
+    if rule.rhs is not None and not all(_agree(inf.u, x, y) for x, y in zip(*(
+            (inf.u.resolve_shape(s).rows, inf.u.resolve_shape(s).cols) for s in shapes[:2]))):
+        a, b = (inf.u.resolve_shape(s) for s in shapes[:2])
         raise RewriteError(f"the sides have different shapes: {a} and {b}")
-    out = list(sides)
+    for (word, _), s in zip(rule.conditions, shapes[len(rule.sides):]):
+        if word in _SQUARE and not inf._unify(s.rows, s.cols):
+            raise RewriteError(f"the condition '{word}' needs a square term")
+    out = list(trees)
     for path, node, shape in inf.holes:
         out[path[0]] = S.replace_at(out[path[0]], path[1:], inf._explicit(node, inf.u.resolve_shape(shape)))
-    resolved = Env({v: VarInfo(v, inf.u.resolve_shape(i.shape)) for v, i in infos.items()})
-    return tuple(out), resolved
-
-
-_SQUARE = {"square", "invertible", "symmetric", "spd", "orthogonal"}
+    shapes_ = tuple((v, inf.u.resolve_shape(i.shape)) for v, i in infos.items())
+    conditions = tuple((w, t) for (w, _), t in zip(rule.conditions, out[len(rule.sides):]))
+    return Rule(rule.name, tuple(out[:len(rule.sides)]), rule.prop, shapes_, conditions)
 
 
 def _pattern_shape(v: str, conditions: set[str]) -> Shape:
@@ -131,17 +148,17 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
         raise ParseError("expected a rule: 'name : lhs = rhs', 'name : lhs => rhs' or 'name : expr is property'",
                          file=file, pos=pos)
     name, rest = m.group(1), m.group(2)
-    conditions: tuple[tuple[str, str], ...] = ()
+    conditions: tuple[tuple[str, S.Expr], ...] = ()
     parts = re.split(r"\s+if\s+", rest)
     if len(parts) > 2:
         raise ParseError("a rule has at most one 'if'", file=file, pos=pos)
     if len(parts) == 2:
         rest = parts[0]
-        conditions = tuple(_condition(c, file, pos) for c in re.split(r",|\band\b", parts[1]))
+        conditions = tuple(_condition(c, file, pos) for c in _top_level_commas(parts[1]))
     try:
         if re.search(r"\sis\s+[a-z]+\s*$", rest):
             expr, prop = re.match(r"(.*)\sis\s+([a-z]+)\s*$", rest, re.S).groups()  # type: ignore[union-attr]
-            if prop not in RULE_PROPERTIES or prop == "const":
+            if prop not in RULE_PROPERTIES:
                 raise ParseError(f"unknown property '{prop}' in a property rule", file=file, pos=pos)
             rule = RuleText(name, parse_expr(expr.strip()), None, prop=prop, conditions=conditions)
         else:
@@ -156,19 +173,35 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
     for v in rule.variables:
         if len(v) != 1:
             raise ParseError(f"in rule '{name}': pattern variables are single letters, not '{v}'", file=file, pos=pos)
-    for v, _ in conditions:
-        if v not in rule.variables:
-            raise ParseError(f"in rule '{name}': the condition names '{v}', which the rule does not use",
+    for _, t in conditions:
+        if not S.free_names(t) <= set(rule.variables):
+            raise ParseError(f"in rule '{name}': a condition names a variable the rule does not use",
                              file=file, pos=pos)
-    return RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos)
+    rule = RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos)
+    try:
+        _compile(rule)
+    except RewriteError as e:
+        raise ParseError(f"in rule '{name}': {e.message}", file=file, pos=pos) from None
+    return rule
 
 
-def _condition(text: str, file: str | None, pos: S.Pos) -> tuple[str, str]:
+def _top_level_commas(text: str) -> list[str]:
+    """The conditions, split at commas outside brackets (`kron(A, B) invertible, x vector`)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        if ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    return out + [text[start:]]
+
+
+def _condition(text: str, file: str | None, pos: S.Pos) -> tuple[str, S.Expr]:
     m = _COND.match(text)
-    if not m or m.group(2) not in CONDITIONS:
-        raise ParseError(f"expected a condition 'X word' with word one of {', '.join(CONDITIONS)}, got '{text.strip()}'",
+    if not m or m.group(2) not in WORDS:
+        raise ParseError(f"expected a condition 'TERM word' with word one of {', '.join(WORDS)}, got '{text.strip()}'",
                          file=file, pos=pos)
-    return m.group(1), m.group(2)
+    return m.group(2), parse_expr(m.group(1))
 
 
 def read_rules(text: str, *, file: str | None = None) -> list[RuleText]:
@@ -178,18 +211,3 @@ def read_rules(text: str, *, file: str | None = None) -> list[RuleText]:
         if line.split("#", 1)[0].strip():
             out.append(parse_rule(line, file=file, line_no=i))
     return out
-
-
-def rules_dir() -> Path:
-    """The rule files shipped inside the package (an install), or next to it (a checkout)."""
-    here = Path(__file__).resolve().parent
-    shipped = here / "rules"
-    return shipped if shipped.is_dir() else here.parent / "rules"
-
-
-def trusted_texts(folder: Path | None = None) -> dict[str, str]:
-    """Every rule of the rule files, name → text, read without checking them (that is
-    `rules.load`'s job): what the kernel trusts when it replays a certificate."""
-    folder = folder or rules_dir()
-    return {r.name: r.text for f in sorted(folder.glob("*.rules"))
-            for r in read_rules(f.read_text(encoding="utf-8"), file=str(f))}

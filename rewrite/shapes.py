@@ -1,10 +1,10 @@
-"""Sizes as commutative products, shapes, declarations, and shape inference.
+"""Shape inference for what users write: elaboration, size unification, and the messages.
 
-A size is a positive integer times a multiset of names (`3 m n`); `m n` and `n m` are the
-same size. Unification variables (names starting with `?`) stand for sizes not yet known:
-the size of a bare `I`, of a matrix-position `0`, or of a rule's pattern variable.
-Imports: standard library, `syntax`, `errors`, `printing` (for messages) only; the trusted
-kernel imports this module, so it must never import numpy, egglog or lark.
+Sizes and shapes themselves are in `sizes` (which the kernel shares). Unification variables
+(names starting with `?`) stand for sizes not yet known: the size of a bare `I`, of a
+matrix-position `0`, or of a rule's pattern variable. Errors name the operator, both shapes
+and where (`cannot multiply A (m×n) by b (m×1)`), with hints where a convention is at stake.
+Imports: `syntax`, `sizes`, `errors`, `printing`.
 """
 
 from __future__ import annotations
@@ -19,115 +19,7 @@ from typing import Iterable, Mapping
 from . import syntax as S
 from .errors import ShapeError
 from .printing import show
-
-
-@dataclass(frozen=True, order=True)
-class Size:
-    """A canonical size: `coeff` times the product of `atoms` (sorted, with repetition)."""
-
-    coeff: int = 1
-    atoms: tuple[str, ...] = ()
-
-    @staticmethod
-    def of(*factors: str | int) -> "Size":
-        coeff, atoms = 1, []
-        for f in factors:
-            if isinstance(f, int):
-                coeff *= f
-            else:
-                atoms.append(f)
-        return Size(coeff, tuple(sorted(atoms)))
-
-    @staticmethod
-    def from_dim(d: S.Dim) -> "Size":
-        return Size.of(*d.factors)
-
-    def to_dim(self) -> S.Dim:
-        factors: list[str | int] = list(self.atoms)
-        if self.coeff != 1 or not factors:
-            factors.insert(0, self.coeff)
-        return S.Dim(tuple(factors))
-
-    def __mul__(self, other: "Size") -> "Size":
-        return Size(self.coeff * other.coeff, tuple(sorted(self.atoms + other.atoms)))
-
-    @property
-    def is_one(self) -> bool:
-        return self.coeff == 1 and not self.atoms
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(a for a in self.atoms if a.startswith("?"))
-
-    def __str__(self) -> str:
-        parts = ([str(self.coeff)] if self.coeff != 1 or not self.atoms else []) + list(self.atoms)
-        text = " ".join(parts)
-        return f"({text})" if len(parts) > 1 else text
-
-
-ONE = Size()
-
-
-@dataclass(frozen=True)
-class Shape:
-    rows: Size
-    cols: Size
-
-    @property
-    def is_scalar(self) -> bool:
-        return self.rows.is_one and self.cols.is_one
-
-    @property
-    def is_square(self) -> bool:
-        return self.rows == self.cols
-
-    def transposed(self) -> "Shape":
-        return Shape(self.cols, self.rows)
-
-    def __str__(self) -> str:
-        return f"{self.rows}×{self.cols}"
-
-
-SCALAR = Shape(ONE, ONE)
-
-
-@dataclass(frozen=True)
-class VarInfo:
-    """What a declaration says about one name."""
-
-    name: str
-    shape: Shape
-    props: frozenset[str] = frozenset()
-    kind: str = "Mat"  # "Mat" | "Vec" | "Scalar", as declared
-
-
-class Env(Mapping[str, VarInfo]):
-    """The declarations in scope: name -> VarInfo, in declaration order."""
-
-    def __init__(self, infos: Mapping[str, VarInfo] | None = None) -> None:
-        self._infos: dict[str, VarInfo] = dict(infos or {})
-
-    def __getitem__(self, name: str) -> VarInfo:
-        return self._infos[name]
-
-    def __iter__(self):
-        return iter(self._infos)
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-    def with_var(self, info: VarInfo) -> "Env":
-        new = dict(self._infos)
-        new[info.name] = info
-        return Env(new)
-
-    @property
-    def dims(self) -> frozenset[str]:
-        """Dimension names used by the declarations (these are drawn by the numeric check)."""
-        return frozenset(a for v in self._infos.values() for s in (v.shape.rows, v.shape.cols) for a in s.atoms)
-
-    def __repr__(self) -> str:
-        return f"Env({', '.join(f'{k}: {v.shape}' for k, v in self._infos.items())})"
+from .sizes import IMPLIES, NEEDS_SQUARE, ONE, SCALAR, Env, Shape, Size, VarInfo
 
 
 # ---------------------------------------------------------------------------
@@ -229,8 +121,6 @@ class Unifier:
 # ---------------------------------------------------------------------------
 # Declarations
 
-_NEEDS_SQUARE = frozenset({"spd", "invertible", "orthogonal", "symmetric"})
-_IMPLIES = {"spd": frozenset({"symmetric", "invertible"}), "orthogonal": frozenset({"invertible"})}
 
 
 def env_from_decls(decls: Iterable[S.Decl], *, file: str | None = None) -> Env:
@@ -243,7 +133,7 @@ def env_from_decls(decls: Iterable[S.Decl], *, file: str | None = None) -> Env:
         for prop in decl.props:
             if prop not in S.PROPERTIES:
                 raise error(f"unknown property '{prop}' (known: {', '.join(S.PROPERTIES)})")
-        props = frozenset(decl.props).union(*(_IMPLIES.get(p, ()) for p in decl.props))
+        props = frozenset(decl.props).union(*(IMPLIES.get(p, ()) for p in decl.props))
         for name in decl.names:
             if name in S.RESERVED:
                 raise error(f"'{name}' is a reserved word and cannot be declared")
@@ -251,7 +141,7 @@ def env_from_decls(decls: Iterable[S.Decl], *, file: str | None = None) -> Env:
                 first = f" (first at {where[name]})" if where[name] else ""
                 raise error(f"'{name}' is already declared{first}")
             for prop in decl.props:
-                if prop in _NEEDS_SQUARE and not shape.is_square:
+                if prop in NEEDS_SQUARE and not shape.is_square:
                     raise error(f"'{prop}' needs a square matrix, but {name} is {shape}")
             infos[name] = VarInfo(name, shape, props, decl.type.kind)
             where[name] = decl.at

@@ -291,7 +291,7 @@ def _is_variable(x: Expr, fn: str) -> bool:
 # ---------------------------------------------------------------------------
 # Files: declarations and statements
 
-PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const")
+PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const")
 
 RESERVED = frozenset(
     "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
