@@ -35,6 +35,7 @@ from typing import Callable, Iterable
 
 import rewrite
 from rewrite import certificate, kernel, numeric, prover
+from rewrite import document as doc
 from rewrite import syntax as S
 from rewrite.check import Checker, Settings, expand_paths
 from rewrite.egraph import Budget, RunReport
@@ -138,12 +139,12 @@ class Bench:
         self.stages += [(search, name, "search") for name in ("prove", "derive", "simplify")]
         self.stages += [(kernel, name, "kernel") for name in ("check_chains", "check_certificate")]
 
-    def measure(self, stmt: S.Statement, env: Env, pf: S.ProofFile, name: str) -> Measure:
+    def measure(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile, name: str) -> Measure:
         """The fastest of `repeat` checks of a statement: on a shared machine the fastest
         run is the one other processes disturbed least."""
         return min((self._once(stmt, env, pf, name) for _ in range(self.repeat)), key=lambda m: m.total)
 
-    def _once(self, stmt: S.Statement, env: Env, pf: S.ProofFile, name: str) -> Measure:
+    def _once(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile, name: str) -> Measure:
         """Check one statement. A crash of the code under test becomes the outcome `crash`
         (with the exception), so that one bug does not hide the rest of the table."""
         m = Measure(name, stmt.kind)
@@ -545,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _warmup_statement() -> tuple[S.Statement, Env, S.ProofFile, str]:
+def _warmup_statement() -> tuple[doc.Statement, Env, doc.ProofFile, str]:
     """A small proof that runs every stage once (the parser, the kernel's rule compiler
     and egglog all do work on first use), so that the measured statements are warm."""
     pf = parse_text(trace_cyclic(3), "<warm-up>")

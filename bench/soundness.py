@@ -6,8 +6,11 @@ Five parts, each printing one table:
   term after kernel-checked rule steps; a random scalar and the gradient `Checker.derive`
   finds for it), and false ones made from them by one typical mistake. Counted: proved,
   unknown, false, error, unsound per class.
-- forgeries: real certificates (every claim of proofs/) with one step mutated; the kernel
-  may accept a mutant only if it is still a proof, which the numbers check.
+- forgeries: real certificates (every claim of proofs/) with one thing changed in their
+  s-expression form (a step's rule, direction, position or term, the statement with the
+  chain's end, a declaration's properties, the listed assumptions, a cited rule's text);
+  the kernel may accept a mutant only if it is still a proof, which the numbers check
+  term by term where the statement's hypotheses hold.
 - fuzz: mutated proof files, token soup, random text and bytes, huge inputs, through
   `Checker.check_text` and (a sample) the `rewrite check` command: only clean results, in
   bounded time and memory.
@@ -16,13 +19,15 @@ Five parts, each printing one table:
   ill-conditioned and overflowing values, constrained draws): never `false` for a true
   identity, never blind to a false one.
 
+Statements mean `H ⊢ lhs = rhs` (docs/SEMANTICS.md): every numeric check here draws only
+points where the statement's hypotheses `H` hold (`kernel.assumptions`).
 A statement is UNSOUND when the tool says `proved` and the numbers refute it: the checker's
 own `unsound`, a `proved` that fresh draws refute, a certificate of a refuted statement
 that the search finds and the kernel accepts, or a forged certificate the kernel accepts
 whose statement the numbers refute. Any such case is printed with a reproducer.
 
     PYTHONPATH=. python bench/soundness.py --jobs 2                 # the campaign (10k/1k/100k)
-    PYTHONPATH=. python bench/soundness.py --identities 100 --forgeries 0 --fuzz 0 --no-stress --no-numeric
+    PYTHONPATH=. python bench/soundness.py --identities 100 --forgeries 300    # only the parts named
 
 It is a campaign, not a test (tests/test_soundness.py runs samples of each part): it
 prints tables and exits 0, or 1 when something unsound or a traceback was seen.
@@ -55,15 +60,16 @@ from typing import Callable, Iterable, Iterator
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from rewrite import certificate, kernel, numeric
+from rewrite import kernel, numeric, sexpr
+from rewrite import document as doc
 from rewrite import syntax as S
 from rewrite.check import OUTCOMES, Checker, Settings
 from rewrite.egraph import Budget
 from rewrite.errors import RewriteError
-from rewrite.parse import parse_decl, parse_equation, parse_expr, parse_text
+from rewrite.parse import parse_decl, parse_text
 from rewrite.printing import show
-from rewrite.ruletext import rule_from_text
 from rewrite.shapes import ONE, Env, Shape, check_statement, elaborate, env_from_decls, infer
+from rewrite.sizes import shape_of
 from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,17 +250,26 @@ MAX_TERM = 60  # nodes: bigger generated terms only slow the campaign down
 
 class Universe:
     """One set of declarations and what generating statements under it needs: the
-    strategies of well-shaped terms, the rule sides to apply, a kernel to judge each step."""
+    strategies of well-shaped terms, the rule sides to apply, the trusted rules to judge
+    each step with (`context`)."""
 
     def __init__(self, name: str) -> None:
         self.name, self.lines = name, ENVS[name]
         self.decls = tuple(parse_decl(line) for line in self.lines)
         self.env = env_from_decls(self.decls)
-        rulebase = checker().rulebase
-        self.judge = kernel.Kernel(rulebase.texts, self.env, frozenset())
-        self.sides = rule_sides(rulebase)
+        self.rulebase = checker().rulebase
+        self.sides = rule_sides(self.rulebase)
         self.terms = well_shaped(self.env, max_depth=3)
         self.scalars = well_shaped(self.env, Shape(ONE, ONE), max_depth=3)
+
+    def context(self, start: S.Expr) -> kernel.Context:
+        """The kernel's judge of steps from `start`: the names declared `const` constant,
+        and only the hypotheses of `start` itself (what it inverts, divides by, …). Those
+        are among the hypotheses of `start = end` whatever the steps reach, so a chain it
+        accepts is a proof of `start = end` by the kernel's own reading of that statement."""
+        constants = frozenset(n for n, info in self.env.items() if "const" in info.props)
+        return kernel.Context(self.env, constants, kernel.assumptions(start, start, self.env),
+                              self.rulebase.compiled, self.rulebase.properties)
 
     def text(self, lhs: S.Expr, rhs: S.Expr, kind: str = "claim") -> str:
         """The statement as a proof file: the reproducer of a finding."""
@@ -348,6 +363,7 @@ def rule_steps(draw, u: Universe) -> tuple[S.Expr, S.Expr, str]:
     name, a subterm or a zero."""
     start = draw(u.terms)
     term, used = start, []
+    judge = u.context(start)
     for _ in range(draw(st.integers(1, 4))):
         found = rewrites(u, term)
         for _attempt in range(8):
@@ -361,7 +377,7 @@ def rule_steps(draw, u: Universe) -> tuple[S.Expr, S.Expr, str]:
             try:
                 after, _ = elaborate(S.replace_at(term, path, _substitute(template, sub)), u.env)
                 if after != term and not _unsized(after) and S.size(after) <= MAX_TERM:
-                    u.judge.step(1, term, key[0], key[1], path, after)
+                    judge.step(1, term, key[0], key[1], path, after)
                     term = after
                     used.append(f"{key[0]} {'⇒' if key[1] else '⇐'} at {list(path)}")
                     break
@@ -451,25 +467,31 @@ def mutate(e: S.Expr, env: Env, rng: random.Random) -> tuple[str, S.Expr]:
     return kind, rng.choice(found[kind])
 
 
-def search_proves(ch: Checker, stmt: S.Statement, env: Env, decls: tuple[S.Decl, ...], budget: Budget) -> str | None:
+def search_proves(ch: Checker, stmt: doc.Statement, env: Env, budget: Budget) -> str | None:
     """The search alone (no numeric shortcut) on a statement the numbers refute: None when it
     connects no goal; else what happened, the kernel's verdict on the certificate included."""
     lhs, rhs, _ = check_statement(stmt, env)
+    hypotheses = kernel.assumptions(lhs, rhs, env)
     goals = kernel.goals_of(lhs, rhs, env)
     if goals is None:
         return None
     chains = []
     for goal in goals:
-        found = ch.prover.prove(env, goal, budget)
+        found = ch.prover.prove(env, goal, hypotheses, budget)
         if not found.proved:
             return None
-        chains.append(found.steps)
-    cert = certificate.build(stmt, decls, goals, chains, ch.rulebase)
+        chains.append([(s.rule, s.forward, s.at, s.term) for s in found.steps])
+    compiled = ch.rulebase.compiled
+    cited = {name for chain in chains for name, *_ in chain if name != kernel.LINEAR}
+    if cited - compiled.keys():
+        return f"the search connected the sides citing unknown rules {sorted(cited - compiled.keys())}"
     try:
-        kernel.check_certificate(json.loads(json.dumps(cert, ensure_ascii=False)), ch.rulebase.texts)
+        theorem = kernel.check_chains(lhs, rhs, env, chains, {n: compiled[n] for n in cited}, ch.rulebase.properties)
     except kernel.CheckError as e:
         return f"the search connected the sides; the kernel rejected it ({e.message})"
-    return "UNSOUND: the search connected the sides and the kernel accepted the certificate"
+    return ("UNSOUND: the search connected the sides and the kernel accepted the chain"
+            + (f", assuming {', '.join(f'{sexpr.show(t)} {w}' for w, t in theorem.hypotheses)}"
+               if theorem.hypotheses else ""))
 
 
 SEARCH_ALONE = Budget(seconds=0.5, iterations=8)
@@ -480,7 +502,7 @@ def judge(u: Universe, row: str, lhs: S.Expr, rhs: S.Expr, how: str, tally: Tall
     `proved` that fresh draws refute, a certificate that does not replay from its JSON, and,
     for a statement the numbers refute, a proof by the search alone."""
     ch = checker()
-    stmt = S.Statement("claim", "c", lhs, rhs)
+    stmt = doc.Statement("claim", "c", lhs, rhs)
     text = u.text(lhs, rhs)
     run = measure(lambda: ch.check_statement(stmt, u.env))
     if run.crash:
@@ -490,13 +512,14 @@ def judge(u: Universe, row: str, lhs: S.Expr, rhs: S.Expr, how: str, tally: Tall
     r = run.value
     column = r.outcome
     el, er, _ = check_statement(stmt, u.env)
+    hypotheses = kernel.assumptions(el, er, u.env)
     if r.outcome == "proved":
-        again = numeric.compare(el, er, u.env, seed=FRESH_SEED, draws=FRESH_DRAWS)
+        again = numeric.compare(el, er, u.env, seed=FRESH_SEED, draws=FRESH_DRAWS, hypotheses=hypotheses)
         if again.agrees is False:
             column = "unsound"
             tally.finding("UNSOUND", f"proved, but fresh draws refute it ({how}):\n{text}{again.counterexample.describe()}")
         try:
-            kernel.check_certificate(json.loads(json.dumps(r.certificate, ensure_ascii=False)), ch.rulebase.texts)
+            kernel.check_certificate(json.dumps(r.certificate, ensure_ascii=False), ch.rulebase.compiled)
         except kernel.CheckError as e:
             tally.finding("BUG", f"proved, but the certificate does not replay ({e.message}):\n{text}")
     elif r.outcome == "unsound":
@@ -506,14 +529,14 @@ def judge(u: Universe, row: str, lhs: S.Expr, rhs: S.Expr, how: str, tally: Tall
             column = "unsound"
             tally.finding("UNSOUND", f"true by construction (kernel-checked steps: {how}), but the numbers "
                                      f"refute it:\n{text}{r.message}")
-        problem = search_proves(ch, stmt, u.env, u.decls, SEARCH_ALONE)
+        problem = search_proves(ch, stmt, u.env, SEARCH_ALONE)
         if problem and problem.startswith("UNSOUND"):
             column = "unsound"
             tally.finding("UNSOUND", f"{problem} ({how}):\n{text}")
         elif problem:
             tally.finding("SEARCH", f"{problem} ({how}):\n{text}")
     elif not true and r.outcome == "unknown":
-        verdict = numeric.compare(el, er, u.env, seed=FRESH_SEED, draws=FRESH_DRAWS)
+        verdict = numeric.compare(el, er, u.env, seed=FRESH_SEED, draws=FRESH_DRAWS, hypotheses=hypotheses)
         column = {True: "harmless", False: "missed", None: "unknown"}[verdict.agrees]
         if verdict.agrees is False:
             tally.finding("NUMERIC", f"the checker's draws miss a mistake that fresh draws find ({how}):\n{text}")
@@ -582,7 +605,7 @@ def part_identities(n: int, base_seed: int, jobs: int) -> tuple[str, Tally]:
 
 
 # ---------------------------------------------------------------------------
-# Part 2: forged certificates — real ones, one step mutated
+# Part 2: forged certificates — real ones, one thing changed in their s-expressions
 
 
 def proof_certificates(path: Path) -> list[dict]:
@@ -600,8 +623,34 @@ def certificates(path: str) -> list[dict]:
     return _certificates[path]
 
 
+def _term(text: str) -> S.Expr:
+    """A certificate's term, read as the kernel reads it."""
+    return sexpr.term(sexpr.read(text))
+
+
+def _sides(cert: dict) -> tuple[S.Expr, S.Expr]:
+    """The statement `(= LHS RHS)` of a certificate."""
+    eq, lhs, rhs = sexpr.read(cert["statement"])
+    if eq != "=":
+        raise RewriteError(f"not a statement: {cert['statement'][:200]}")
+    return sexpr.term(lhs), sexpr.term(rhs)
+
+
+def _statement_text(lhs: S.Expr, rhs: S.Expr) -> str:
+    return sexpr.write(["=", sexpr.of_term(lhs), sexpr.of_term(rhs)])
+
+
+def _gradient(cert: dict) -> S.Expr | None:
+    return _term(cert["gradient"]) if "gradient" in cert else None
+
+
 def _cert_env(cert: dict) -> Env:
-    return env_from_decls([parse_decl(t) for t in cert["declarations"]])
+    return Env(dict(kernel.read_decl(d) for d in cert["declarations"]))
+
+
+def _listed(hypotheses: tuple) -> list[str]:
+    """Assumptions as a certificate lists them: `(invertible (+ A B))`."""
+    return [f"({w} {sexpr.show(t)})" for w, t in hypotheses]
 
 
 def _shape_or_none(e: S.Expr, env: Env) -> Shape | None:
@@ -611,27 +660,60 @@ def _shape_or_none(e: S.Expr, env: Env) -> Shape | None:
         return None
 
 
-PROPERTY_WORDS = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const")
+def _kernel_shape(e: S.Expr, env: Env) -> Shape | None:
+    """The shape of an elaborated term as the kernel sees it (None: it has none)."""
+    try:
+        return shape_of(e, env)
+    except RewriteError:
+        return None
 
 
-def forge(cert: dict, trusted: dict[str, str], rng: random.Random) -> tuple[str, dict]:
-    """One forgery: the certificate with one thing changed — a step's rule, direction,
-    position or term (a subterm swapped for another of its shape, or one typical mistake),
-    a step dropped, moved or doubled, the statement's right side changed together with the
-    chain's end, a declaration's property added or dropped, a Hessian's gradient changed."""
+def _cert_terms(cert: dict) -> list[S.Expr]:
+    """Every term a certificate writes: the statement's sides, the gradient, each step's."""
+    out = list(_sides(cert)) + ([_gradient(cert)] if "gradient" in cert else [])
+    return out + [_term(s["term"]) for chain in cert["chains"] for s in chain]
+
+
+def _relist(cert: dict) -> None:
+    """A forger who changes the statement or a declaration lists the assumptions the kernel
+    will read off the changed statement, so that the forgery is judged on its chain, not
+    rejected for a stale list."""
+    if "assumptions" in cert:
+        try:
+            env = _cert_env(cert)
+            lhs, rhs = _sides(cert)
+            cert["assumptions"] = _listed(kernel.assumptions(lhs, rhs, env))
+        except RewriteError:  # a malformed declaration: the kernel rejects it anyway
+            pass
+
+
+ASSUMPTION_WORDS = ("invertible", "nonzero", "positive")
+FORGERY_KINDS = ("rule", "dir", "at", "subterm", "mistake", "copy term", "drop", "swap", "duplicate", "statement",
+                 "declaration", "assumptions", "rule text")
+
+
+def forge(cert: dict, trusted: dict[str, kernel.Rule], rng: random.Random, kind: str | None = None) -> tuple[str, dict]:
+    """One forgery, made on the certificate's s-expressions: one thing changed — a step's
+    rule, direction, position or term (a subterm swapped for another of its shape drawn from
+    the certificate's terms, or one typical mistake), a step dropped, moved or doubled, the
+    statement's right side changed together with the chain's end (and the listed
+    assumptions), a declaration's property added or dropped, an assumption smuggled into or
+    out of the list, a cited rule's text weakened (a condition dropped, a word changed, the
+    sides swapped), a Hessian's gradient changed. `kind` (one of FORGERY_KINDS, or
+    "gradient") chooses the change; by default it is drawn."""
     cert = copy.deepcopy(cert)
     env = _cert_env(cert)
     chain = rng.choice([c for c in cert["chains"] if c])
     j = rng.randrange(len(chain))
     step = chain[j]
-    kinds = ["rule", "dir", "at", "subterm", "mistake", "copy term", "drop", "swap", "duplicate", "statement",
-             "declaration"] + (["gradient"] if "gradient" in cert else [])
-    kind = rng.choice(kinds)
+    kind = kind or rng.choice(FORGERY_KINDS + (("gradient",) if "gradient" in cert else ()))
+    if kind == "gradient" and "gradient" not in cert:
+        raise RewriteError("the certificate has no gradient to change")
     if kind == "rule":
-        equations = sorted(n for n, t in trusted.items() if rule_from_text(t).prop is None) + [kernel.LINEAR]
+        equations = sorted(n for n, r in trusted.items() if r.prop is None) + [kernel.LINEAR]
         step["rule"] = rng.choice(equations)
         if step["rule"] != kernel.LINEAR:
-            cert["rules"][step["rule"]] = trusted[step["rule"]]
+            cert["rules"][step["rule"]] = kernel.write_rule(trusted[step["rule"]])
     elif kind == "dir":
         step["dir"] = {"=>": "<=", "<=": "=>"}[step["dir"]]
     elif kind == "at":
@@ -639,27 +721,27 @@ def forge(cert: dict, trusted: dict[str, str], rng: random.Random) -> tuple[str,
         step["at"] = rng.choice([at[:i], at[:i] + [0] + at[i:], at[:i] + [1] + at[i:]]
                                 + ([at[:i] + [at[i] ^ 1] + at[i + 1:]] if i < len(at) else []))
     elif kind == "subterm":
-        term = parse_expr(step["term"])
+        term = _term(step["term"])
         path, old = rng.choice(list(S.subterms(term)))
-        shape = _shape_or_none(old, env)
-        pool = [t for s in (c for ch in cert["chains"] for c in ch) for _, t in S.subterms(parse_expr(s["term"]))
-                if t != old and _shape_or_none(t, env) == shape]
+        shape = _kernel_shape(old, env)
+        pool = list(dict.fromkeys(t for whole in _cert_terms(cert) for _, t in S.subterms(whole)
+                                  if t != old and _kernel_shape(t, env) == shape))
         if pool:
-            step["term"] = show(S.replace_at(term, path, rng.choice(pool)))
+            step["term"] = sexpr.show(S.replace_at(term, path, rng.choice(pool)))
     elif kind == "statement":
-        lhs, rhs = parse_equation(cert["statement"])
-        el, er, _ = check_statement(S.Statement("claim", "c", lhs, rhs), env)
-        _, wrong = mutate(er, env, rng)
-        cert["statement"] = f"{show(lhs)} = {show(wrong)}"
-        gradient = elaborate(parse_expr(cert["gradient"]), env)[0] if "gradient" in cert else None
-        cert["chains"][-1][-1]["term"] = show(kernel.goals_of(el, wrong, env, gradient)[-1].end)
+        lhs, rhs = _sides(cert)
+        _, wrong = mutate(rhs, env, rng)
+        cert["statement"] = _statement_text(lhs, wrong)
+        goals = kernel.goals_of(lhs, wrong, env, _gradient(cert))
+        if goals is not None and cert["chains"][-1]:
+            cert["chains"][-1][-1]["term"] = sexpr.show(goals[-1].end)
+        _relist(cert)
     elif kind in ("mistake", "gradient"):
-        term, _ = elaborate(parse_expr(step["term"] if kind == "mistake" else cert["gradient"]), env)
-        _, wrong = mutate(term, env, rng)
+        _, wrong = mutate(_term(step["term"] if kind == "mistake" else cert["gradient"]), env, rng)
         if kind == "mistake":
-            step["term"] = show(wrong)
+            step["term"] = sexpr.show(wrong)
         else:
-            cert["gradient"] = show(wrong)
+            cert["gradient"] = sexpr.show(wrong)
     elif kind == "copy term":
         step["term"] = rng.choice(chain)["term"]
     elif kind == "drop":
@@ -669,34 +751,70 @@ def forge(cert: dict, trusted: dict[str, str], rng: random.Random) -> tuple[str,
         chain[j], chain[k] = chain[k], chain[j]
     elif kind == "duplicate":
         chain.insert(j, copy.deepcopy(step))
-    else:
+    elif kind == "declaration":
         k = rng.randrange(len(cert["declarations"]))
-        decl = parse_decl(cert["declarations"][k])
-        props = set(decl.props) ^ {rng.choice(PROPERTY_WORDS)}
-        cert["declarations"][k] = show(S.Decl(decl.names, decl.type, tuple(sorted(props))))
+        let = sexpr.read(cert["declarations"][k])
+        n = 3 + {"Mat": 2, "Vec": 1}.get(let[2], 0)
+        props = set(let[n:]) ^ {rng.choice(S.PROPERTIES)}
+        cert["declarations"][k] = sexpr.write(let[:n] + sorted(props))
+        _relist(cert)
+    elif kind == "assumptions":
+        listed = list(cert.get("assumptions", []))
+        if listed and rng.random() < 0.5:
+            del listed[rng.randrange(len(listed))]
+        else:
+            t = rng.choice([t for whole in _cert_terms(cert) for _, t in S.subterms(whole)])
+            listed.append(f"({rng.choice(ASSUMPTION_WORDS)} {sexpr.show(t)})")
+        cert["assumptions"] = listed
+    else:  # rule text: a cited rule (or, listed unused, any equation with a condition) weakened
+        conditional = sorted(n for n, r in trusted.items() if r.conditions and r.prop is None)
+        name = rng.choice(sorted(cert["rules"]) or conditional)
+        head, rname, body, shapes, (tag, *conditions) = sexpr.read(cert["rules"].get(name) or
+                                                                    kernel.write_rule(trusted[name]))
+        if conditions and (rng.random() < 0.7 or body[0] != "="):
+            i = rng.randrange(len(conditions))
+            if rng.random() < 0.5:
+                del conditions[i]
+            else:
+                conditions[i] = [rng.choice([w for w in kernel.WORDS if w != conditions[i][0]]), conditions[i][1]]
+        elif body[0] == "=":
+            body = [body[0], body[2], body[1]]
+        cert["rules"][name] = sexpr.write([head, rname, body, shapes, [tag, *conditions]])
     return kind, cert
 
 
 def wrong_steps(cert: dict) -> tuple[bool | None, list[str]]:
     """Whether the numbers agree with the certificate's statement (None: they cannot tell),
     and the steps whose term they tell apart from the start of its chain (the names the
-    goal holds constant held constant), as the kernel reads the goals."""
+    goal holds constant held constant), as the kernel reads the goals — all at points where
+    the statement's hypotheses hold (the theorem says nothing elsewhere)."""
     env = _cert_env(cert)
-    lhs, rhs = parse_equation(cert["statement"])
-    el, er, _ = check_statement(S.Statement("claim", "c", lhs, rhs), env)
-    statement = numeric.compare(el, er, env, seed=FRESH_SEED, draws=FRESH_DRAWS).agrees
-    gradient = elaborate(parse_expr(cert["gradient"]), env)[0] if "gradient" in cert else None
+    lhs, rhs = _sides(cert)
+    hypotheses = kernel.assumptions(lhs, rhs, env)
+    statement = numeric.compare(lhs, rhs, env, seed=FRESH_SEED, draws=FRESH_DRAWS, hypotheses=hypotheses).agrees
     wrong = []
-    for goal, chain in zip(kernel.goals_of(el, er, env, gradient) or [], cert["chains"]):
+    for goal, chain in zip(kernel.goals_of(lhs, rhs, env, _gradient(cert)) or [], cert["chains"]):
         varying = [n for n in env if n not in goal.constants]
         for k, step in enumerate(chain, 1):
-            term, _ = elaborate(parse_expr(step["term"]), env)
-            if numeric.compare(goal.start, term, env, draws=2, directions_for=varying).agrees is False:
+            verdict = numeric.compare(goal.start, _term(step["term"]), env, draws=2, directions_for=varying,
+                                      hypotheses=hypotheses)
+            if verdict.agrees is False:
                 wrong.append(f"step {k} ({step['rule']} {step['dir']} at {step['at']}): {step['term']}")
     return statement, wrong
 
 
-def _replay(cert: dict, trusted: dict[str, str]) -> kernel.Theorem | kernel.CheckError:
+def untrusted(cert: dict, theorem: kernel.Theorem, trusted: dict[str, kernel.Rule]) -> str | None:
+    """What an accepted certificate says that is not so: a listed assumption that is not
+    the theorem's, a cited rule that is not the trusted one."""
+    if "assumptions" in cert and sorted(cert["assumptions"]) != sorted(_listed(theorem.hypotheses)):
+        return f"it lists assumptions {cert['assumptions']}, the theorem has {_listed(theorem.hypotheses)}"
+    for name, text in cert["rules"].items():
+        if kernel.read_rule(text) != trusted.get(name):
+            return f"it cites '{name}' as {text}, which is not the trusted rule"
+    return None
+
+
+def _replay(cert: dict, trusted: dict[str, kernel.Rule]) -> kernel.Theorem | kernel.CheckError:
     """The kernel's verdict: a theorem, or the rejection (any other exception escapes)."""
     try:
         return kernel.check_certificate(cert, trusted)
@@ -704,17 +822,20 @@ def _replay(cert: dict, trusted: dict[str, str]) -> kernel.Theorem | kernel.Chec
         return e
 
 
-def forgery_batch(task: tuple[str, int, int]) -> Tally:
-    path, at, count = task
+def forgery_batch(task: tuple) -> Tally:
+    """`count` forgeries of the certificates in the file `path` (seed `at`), each judged:
+    rejected, or accepted and then checked by the numbers. A fourth element of the task
+    fixes the kind of change (FORGERY_KINDS)."""
+    path, at, count, *only = task
     real = certificates(path)
-    trusted = checker().rulebase.texts
+    trusted = checker().rulebase.compiled
     rng = random.Random(at)
     tally = Tally()
     real = [c for c in real if any(c["chains"])]  # a certificate with no step has nothing to forge
     for _ in range(count):
         original = rng.choice(real)
         try:
-            kind, forged = forge(original, trusted, rng)
+            kind, forged = forge(original, trusted, rng, *only)
         except RewriteError:  # a mutation that cannot be made here (no mistake fits the term)
             continue
         what = json.dumps(forged, ensure_ascii=False)
@@ -729,19 +850,26 @@ def forgery_batch(task: tuple[str, int, int]) -> Tally:
         verdict = "rejected"
         if isinstance(run.value, kernel.Theorem):
             statement, wrong = wrong_steps(forged)
+            lie = untrusted(forged, run.value, trusted)
             if statement is False:
                 verdict = "unsound"
                 tally.finding("UNSOUND", f"the kernel accepts a forged certificate whose statement the numbers refute:\n{what}")
             elif wrong:
                 verdict = "wrong step"
                 tally.finding("BUG", f"the kernel accepts a step the numbers refute ({wrong[0]}):\n{what}")
+            elif lie:
+                verdict = "misread"
+                tally.finding("BUG", f"the kernel accepts a certificate that misstates its basis ({lie}):\n{what}")
+            elif statement is None:  # no draw where the hypotheses hold: a vacuous theorem, or beyond the numbers
+                verdict = "untested"
+                tally.finding("NUMERIC", f"the kernel accepts a forgery the numbers cannot evaluate:\n{what}")
             else:
                 verdict = "still a proof"
         tally.add(kind, verdict, run, what)
     return tally
 
 
-FORGERY_COLUMNS = ["rejected", "still a proof", "wrong step", "unsound", "crash", "unchanged"]
+FORGERY_COLUMNS = ["rejected", "still a proof", "untested", "wrong step", "misread", "unsound", "crash", "unchanged"]
 
 
 def part_forgeries(n: int, base_seed: int, jobs: int) -> tuple[str, Tally]:
@@ -756,8 +884,11 @@ def part_forgeries(n: int, base_seed: int, jobs: int) -> tuple[str, Tally]:
     changed = sum(tally.counts.values()) - tally.total("unchanged")
     out += (f"\n\n{changed} forgeries changed the certificate: {tally.total('rejected')} rejected, "
             f"{tally.total('still a proof')} accepted and still a proof by the numbers (statement and every step), "
+            f"{tally.total('untested')} accepted where the numbers could evaluate no draw, "
             f"{tally.total('wrong step')} accepted with a step the numbers refute, "
-            f"{tally.total('unsound')} accepted with a statement the numbers refute.")
+            f"{tally.total('misread')} accepted while listing assumptions or rules that are not the theorem's, "
+            f"{tally.total('unsound')} accepted with a statement the numbers refute (numbers drawn where the "
+            "statement's hypotheses hold).")
     return out, tally
 
 
@@ -903,7 +1034,9 @@ def fuzz_outcome(results: list, path: str, text: str | bytes) -> tuple[str, str 
             if stmt.name in proved:
                 proved.remove(stmt.name)  # a later statement of the same name is an error, not this one
                 lhs, rhs, _ = check_statement(stmt, env)
-                if numeric.compare(lhs, rhs, env, seed=FRESH_SEED, draws=FRESH_DRAWS).agrees is False:
+                verdict = numeric.compare(lhs, rhs, env, seed=FRESH_SEED, draws=FRESH_DRAWS,
+                                          hypotheses=kernel.assumptions(lhs, rhs, env))
+                if verdict.agrees is False:
                     return "unsound", f"{stmt.name} is proved, but fresh draws refute it"
     if any(r.outcome in ("proved", "false", "unknown") for r in results):
         return "checked", None
@@ -1176,6 +1309,8 @@ NUMERIC_CASES: list[tuple[str, str, bool]] = [
     ("let D, E : Mat(n, n) diagonal", "D E = E D", True),
     ("let D : Mat(m, n) diagonal", "D Dᵀ D = D Dᵀ D", True),
     ("let D : Mat(n, n) diagonal\nlet B : Mat(n, n)", "D B = B D", False),
+    ("let x : Vec(n) positive", "sqrt(x ⊙ x) = x", True),
+    ("let x : Vec(n) positive", "sqrt(x ⊙ x) = -x", False),
 ]
 NUMERIC_RUNS = 50  # seeds per case in the campaign: 6 draws each, as the checker makes
 
@@ -1189,10 +1324,11 @@ def numeric_case(task: tuple[int, int]) -> Tally:
     pf = parse_text(text)
     env = env_from_decls(pf.decls)
     lhs, rhs, _ = check_statement(pf.statements[0], env)
+    hypotheses = kernel.assumptions(lhs, rhs, env)
     tally = Tally()
     row = f"{statement} ({'true' if true else 'false'})"
     for k in range(runs):
-        run = measure(lambda: numeric.compare(lhs, rhs, env, seed=6 * k))
+        run = measure(lambda: numeric.compare(lhs, rhs, env, seed=6 * k, hypotheses=hypotheses))
         if run.crash:
             tally.add(row, "crash", run, text)
             tally.finding("TRACEBACK", f"numeric.compare on\n{text}{run.crash}")
@@ -1211,35 +1347,151 @@ def numeric_case(task: tuple[int, int]) -> Tally:
     return tally
 
 
-def rules_at_zero() -> Tally:
+class Undecided(Exception):
+    """A term whose value in the total semantics this evaluator does not know (a
+    derivative the numbers cannot take there)."""
+
+
+_PARTIAL = (S.Inverse, S.Div, S.HadamardDiv)
+
+
+def total_value(e: S.Expr, values: dict, sizes: dict, directions: dict) -> "numeric.np.ndarray":
+    """The value of an elaborated term in the total semantics of docs/SEMANTICS.md
+    (`0⁻¹ = 0`, `x / 0 = 0`, `log 0 = 0`, `sqrt` of a non-positive entry 0, …), at a point
+    where the numbers' own (classical) evaluator may refuse. Operations that are total
+    already are left to `numeric.evaluate`, applied to the children's values; `d(E)` of
+    an `E` without a varying name is 0, any other derivative the classical one (or
+    `Undecided`)."""
+    np = numeric.np
+    if isinstance(e, S.Call) and e.fn in ("d", "grad", "jac", "hess"):
+        if e.fn == "d" and not S.free_names(e.args[0]) & set(directions):
+            return np.zeros_like(total_value(e.args[0], values, sizes, directions), dtype=float)
+        try:
+            out = numeric.evaluate(e, values, sizes, directions=directions)
+        except (numeric.DomainError, ValueError, ArithmeticError) as err:
+            raise Undecided(str(err)) from None
+        if not np.isfinite(out).all():
+            raise Undecided("a derivative is not finite")
+        return out
+    kids = [total_value(k, values, sizes, directions) for k in e.children()]
+    if isinstance(e, S.Inverse) or isinstance(e, S.Power) and e.exponent < 0 and e.exponent.denominator == 1:
+        a = kids[0]
+        inverse = np.linalg.inv(a) if np.linalg.matrix_rank(a) == a.shape[0] else np.zeros_like(a)
+        return inverse if isinstance(e, S.Inverse) else np.linalg.matrix_power(inverse, int(-e.exponent))
+    if isinstance(e, S.Power) and e.exponent.denominator != 1:
+        a = kids[0]
+        return np.where(a > 0, np.abs(a) ** float(e.exponent), 0.0)
+    if isinstance(e, S.Div):
+        a, t = kids
+        return np.zeros_like(a) if t[0, 0] == 0 else a / t[0, 0]
+    if isinstance(e, S.HadamardDiv):
+        a, b = kids
+        return np.divide(a, b, out=np.zeros_like(a), where=b != 0)
+    if isinstance(e, S.Call) and e.fn in ("log", "sqrt", "logdet"):
+        a = kids[0]
+        if e.fn == "log":
+            return np.log(np.abs(a), out=np.zeros_like(a), where=a != 0)
+        if e.fn == "sqrt":
+            return np.sqrt(np.where(a > 0, a, 0.0))
+        d = np.linalg.det(a)
+        return np.array([[0.0 if d == 0 else np.log(abs(d))]])
+    if not kids:
+        return numeric.evaluate(e, values, sizes)
+    names = [f"_{i}" for i in range(len(kids))]
+    return numeric.evaluate(e.with_children(tuple(S.Var(n) for n in names)), dict(zip(names, kids)), sizes)
+
+
+def _holds(word: str, value: "numeric.np.ndarray") -> bool:
+    np = numeric.np
+    if word == "invertible":
+        return value.shape[0] == value.shape[1] and np.linalg.matrix_rank(value) == value.shape[0]
+    if word == "nonzero":
+        return bool((value != 0).all())
+    return bool((value > 0).all())  # positive
+
+
+def total_compare(lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: list, varying: list[str],
+                  draws: int = 12) -> bool | None:
+    """`lhs = rhs` in the total semantics on random draws where the hypotheses (OPEN words
+    only) hold: False at the first draw where they differ, None if no draw could be judged."""
+    np = numeric.np
+    dims = set(env.dims)
+    for t in (lhs, rhs, *(t for _, t in hypotheses)):
+        for _, u in S.subterms(t):
+            for d in ((u.size,) if isinstance(u, S.Identity) else (u.rows, u.cols)
+                      if isinstance(u, (S.Ones, S.Zeros)) else ()):
+                dims |= {f for f in (d.factors if d else ()) if isinstance(f, str)}
+    judged = 0
+    for k in range(draws):
+        rng = np.random.default_rng(k)
+        sizes = numeric.draw_sizes(dims, rng, k)
+        values = numeric.draw_values(env, sizes, rng)
+        directions = numeric.draw_directions(env, values, [v for v in varying if v in env], rng)
+        try:
+            with np.errstate(all="ignore"):
+                if not all(_holds(w, total_value(t, values, sizes, directions)) for w, t in hypotheses):
+                    continue
+                left, right = (total_value(t, values, sizes, directions) for t in (lhs, rhs))
+        except Undecided:
+            continue
+        if not (np.isfinite(left).all() and np.isfinite(right).all()):
+            continue
+        judged += 1
+        scale = max(float(np.abs(left).max(initial=0)), float(np.abs(right).max(initial=0)))
+        if float(np.abs(left - right).max(initial=0)) > 1e-8 * scale:
+            return False
+    return True if judged else None
+
+
+PROTECTING = ("invertible", "nonzero", "positive", "spd", "orthogonal", "differential")
+
+
+def rules_at_zero(rules: Iterable | None = None) -> Tally:
     """Every equation of the rule base with one variable set to zero (those its conditions
-    leave free to be zero): is each side still defined, and do they still agree? A rule
-    whose one side is defined where the other is not lets a chain detour through an
-    undefined term (`B ⇐ (B ⊙ 0) ⊘ 0`) and come back as anything. Uses the loader's own
-    helpers (`rules._drawable` and friends) to give the pattern variables drawable shapes."""
+    leave free to be zero), drawn where its conditions hold: is each side still defined for
+    the numbers, and do they still agree? In the total semantics (docs/SEMANTICS.md) every
+    term has a value, but the numbers evaluate only the classical domain: a side they
+    cannot evaluate at zero is where a convention (`0⁻¹ = 0`, `x / 0 = 0`) decides, so a
+    rule whose one side is defined there and the other not (`(B ⊙ A) ⊘ A = B` without
+    `A nonzero`) is false in the total semantics, or needs a condition it does not state.
+    Uses the loader's own helpers (`rules._drawable` and friends) to give the pattern
+    variables drawable shapes. `rules`: `ruletext.RuleText`s, the rule base's by default."""
     from rewrite import rules as loader
 
     tally = Tally()
-    for rule in checker().rulebase.rules:
+    for rule in checker().rulebase.rules if rules is None else rules:
         if rule.rhs is None:
             continue
         sides, env = rule.patterns()
         env, sizes = loader._drawable(rule, env)
-        zero = {v for v, c in rule.conditions if c == "zero"}
-        protected = zero | {v for v, c in rule.conditions if c in ("invertible", "nonzero", "spd", "orthogonal", "differential")}
+        on_vars = [(w, t.name) for w, t in rule.conditions if isinstance(t, S.Var)]
+        zero = {v for w, v in on_vars if w == "zero"}
+        protected = zero | {v for w, v in on_vars if w in PROTECTING}
         base = [loader._zero_out(loader._resolve_sizes(side, sizes), zero, env) for side in sides]
+        conditions = [(w, loader._zero_out(loader._resolve_sizes(t, sizes), zero, env))
+                      for w, t in rule.compiled().conditions if w in kernel.OPEN]
         varying = [v for v in env if "const" not in env[v].props]
         for v in sorted(set(env) - protected):
             lhs, rhs = (loader._zero_out(side, {v}, env) for side in base)
-            defined = [numeric.compare(t, t, env, draws=3, directions_for=varying).agrees is True for t in (lhs, rhs)]
-            agrees = numeric.compare(lhs, rhs, env, draws=3, directions_for=varying).agrees
-            column = ("false" if agrees is False else "agree" if agrees else
-                      "one side undefined" if defined[0] != defined[1] else "both undefined")
+            hypotheses = [(w, loader._zero_out(t, {v}, env)) for w, t in conditions]
+
+            def compare(a: S.Expr, b: S.Expr) -> bool | None:
+                return numeric.compare(a, b, env, draws=3, directions_for=varying, hypotheses=hypotheses).agrees
+
+            agrees = compare(lhs, rhs)
+            if agrees is None:  # the numbers cannot evaluate it there: the conventions decide
+                agrees = total_compare(lhs, rhs, env, hypotheses, varying)
+                column = {False: "false", True: "agree by convention", None: "undecided"}[agrees]
+            else:
+                column = "agree" if agrees else "false"
             tally.add("rules with a variable at zero", column, None, f"{rule.name} {v}")
-            if column in ("false", "one side undefined"):
-                side = "left" if defined[0] else "right"
-                tally.finding("RULE", f"{rule.text}   with {v} = 0: "
-                                      + ("the sides differ" if column == "false" else f"only the {side} side is defined"))
+            if column == "false":
+                tally.finding("RULE", f"{rule.text}   with {v} = 0: the sides differ")
+            elif column == "undecided":
+                defined = [compare(t, t) is True for t in (lhs, rhs)]
+                if defined[0] != defined[1]:
+                    tally.finding("RULE", f"{rule.text}   with {v} = 0: only the {'left' if defined[0] else 'right'} "
+                                          "side is defined, and the total semantics cannot be evaluated there")
     return tally
 
 
@@ -1251,7 +1503,9 @@ def part_numeric(runs: int, jobs: int) -> tuple[str, Tally]:
                 tally, columns)
     out += ("\n\nA true identity must never be refuted (`refute` = 0 on its row), a false one always "
             "(`agree` = 0): `no draw` means every draw left a function's domain or overflowed.")
-    out += table("The rules with one variable at zero", edge, ["agree", "both undefined", "one side undefined", "false"])
+    out += table("The rules with one variable at zero", edge, ["agree", "agree by convention", "undecided", "false"])
+    out += ("\n\n`agree by convention`: the numbers cannot evaluate a side there, and the total semantics "
+            "(`0⁻¹ = 0`, `x / 0 = 0`, …) makes the sides equal; `undecided`: not even that could be evaluated.")
     out += "\n\n" + "\n".join(f"- {f.split(': ', 1)[1]}" for f in edge.findings)
     return out, tally.merge(edge)
 

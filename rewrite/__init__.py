@@ -8,17 +8,20 @@ From Python: declare names with `Mat`, `Vec`, `Scalar`, build terms with operato
 the language's functions, and call `prove(lhs, rhs)`, `simplify(expr)` or `derive(f, X)`.
 """
 
+from . import printing as _printing  # noqa: F401  (expressions typeset in notebooks)
 from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError
 from .kernel import CheckError
-from .parse import parse_expr, parse_file
 
 
 def __getattr__(name: str):
-    """The builders and the checker load the search, hence egglog, on first use only: the
-    kernel and `rewrite verify` must run without it."""
+    """The builders, the parser and the checker load lark, numpy and egglog on first use
+    only: the kernel and `rewrite verify` must run without them."""
     if name in ("Checker", "Result", "Settings", "check_file"):
         from . import check
         return getattr(check, name)
+    if name in ("parse_expr", "parse_file"):  # lark, loaded on first use: `verify` runs without it
+        from . import parse
+        return getattr(parse, name)
     if name in __all__ or name == "sum":
         from . import api
         return getattr(api, name)

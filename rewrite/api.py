@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Union
 
 from . import render
+from . import document as doc
 from . import syntax as S
 from .check import Checker, Result, Settings, check_file
 from .egraph import Budget
@@ -39,7 +40,7 @@ class Term:
     """A syntax tree together with the declarations of the names in it (one per name)."""
 
     expr: S.Expr
-    decls: tuple[S.Decl, ...] = ()
+    decls: tuple[doc.Decl, ...] = ()
     shape: Shape = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -140,14 +141,14 @@ def Scalar(name: str, *props: str) -> Term:
     return _declare(name, "Scalar", props)
 
 
-def _merge(groups: Iterable[Iterable[S.Decl]]) -> tuple[S.Decl, ...]:
+def _merge(groups: Iterable[Iterable[doc.Decl]]) -> tuple[doc.Decl, ...]:
     """One declaration per name, first one kept; the same name with another shape or other
     properties is an error (declarations of several names are split into one per name)."""
-    out: dict[str, S.Decl] = {}
+    out: dict[str, doc.Decl] = {}
     for group in groups:
         for decl in group:
             for name in decl.names:
-                single = S.Decl((name,), decl.type, decl.props, at=decl.at)
+                single = doc.Decl((name,), decl.type, decl.props, at=decl.at)
                 if name not in out:
                     out[name] = single
                     continue
@@ -350,7 +351,7 @@ def _checker(seed: int, timeout: float) -> Checker:
     return view
 
 
-def _declarations(let: str | Iterable[str], *sides: Any) -> tuple[S.Decl, ...]:
+def _declarations(let: str | Iterable[str], *sides: Any) -> tuple[doc.Decl, ...]:
     lets = (let,) if isinstance(let, str) else tuple(let)
     parsed = [parse_decl(text, file="let") for text in lets]
     return _merge([parsed] + [s.decls for s in sides if isinstance(s, Term)])
@@ -376,7 +377,7 @@ def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), ti
     """
     decls = _declarations(let, lhs, rhs)
     env = env_from_decls(decls)
-    stmt = S.Statement("claim", "prove", _tree(lhs, "<lhs>"), _tree(rhs, "<rhs>"))
+    stmt = doc.Statement("claim", "prove", _tree(lhs, "<lhs>"), _tree(rhs, "<rhs>"))
     check_statement(stmt, env)
     r = _checker(seed, timeout).check_statement(stmt, env)
     return _answer(r, f"{show(stmt.lhs)} = {show(stmt.rhs)}")

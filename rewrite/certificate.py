@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import sexpr
+from . import document as doc
 from . import syntax as S
 from .kernel import FORMAT, LINEAR, Theorem, write_rule
 from .printing import show
@@ -38,7 +39,7 @@ def declaration(name: str, info: Any) -> str:
     return sexpr.write(["let", name, info.kind, *(sexpr.dim_atom(d.to_dim()) for d in dims), *props])
 
 
-def build(stmt: S.Statement, decls: Iterable[S.Decl], theorem: Theorem, chains: list[list], rulebase: Any,
+def build(stmt: doc.Statement, decls: Iterable[doc.Decl], theorem: Theorem, chains: list[list], rulebase: Any,
           gradient: S.Expr | None = None) -> dict[str, Any]:
     """The certificate of a theorem the kernel has just accepted (so that `rewrite verify`
     can accept it again, anywhere)."""

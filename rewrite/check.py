@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import certificate, kernel, numeric, present, prover, rules
+from . import document as doc
 from . import syntax as S
 from .egraph import Budget
 from .errors import RewriteError
@@ -107,13 +108,13 @@ class Checker:
             return [Result(path, "<file>", "claim", "error", message=str(e.located(path)), line=e.line)]
         return self.check_proof_file(pf)
 
-    def check_proof_file(self, pf: S.ProofFile) -> list[Result]:
+    def check_proof_file(self, pf: doc.ProofFile) -> list[Result]:
         results = []
         try:
             env = env_from_decls(pf.decls, file=pf.path)
         except RewriteError as e:
             return [Result(pf.path, "<declarations>", "claim", "error", message=str(e.located(pf.path)), line=e.line)]
-        seen: dict[str, S.Statement] = {}
+        seen: dict[str, doc.Statement] = {}
         for stmt in pf.statements:
             if stmt.name in seen:
                 first = seen[stmt.name].at
@@ -125,7 +126,7 @@ class Checker:
             results.append(self.check_statement(stmt, env, pf))
         return results
 
-    def check_statement(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None = None) -> Result:
+    def check_statement(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None = None) -> Result:
         path = pf.path if pf else "<string>"
         start = time.perf_counter()
         line = stmt.at.line if stmt.at else None
@@ -141,10 +142,10 @@ class Checker:
         result.seconds = time.perf_counter() - start
         return result
 
-    def _check(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, result: Result) -> None:
+    def _check(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, result: Result) -> None:
         lhs, rhs, _ = check_statement(stmt, env)
         hypotheses = kernel.assumptions(lhs, rhs, env)
-        result.assumptions = _shown(hypotheses)
+        result.assumptions = _shown(hypotheses, env)
         verdict = self._numbers(lhs, rhs, env, hypotheses)
         if verdict.agrees is False:
             assert verdict.counterexample is not None
@@ -167,7 +168,7 @@ class Checker:
         return numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws,
                                hypotheses=hypotheses, seconds=self.settings.budget.seconds)
 
-    def _probe(self, stmt: S.Statement, env: Env, pf: S.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
+    def _probe(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
                result: Result) -> None:
         """A statement the numbers contradict is `false` — unless a short search proves it
         and the kernel agrees, which means a rule or the kernel is wrong: `unsound`."""
@@ -214,7 +215,7 @@ class Checker:
             chains.append(outcome.steps)
         return gradient, chains
 
-    def _certify(self, stmt: S.Statement, env: Env, decls: tuple[S.Decl, ...], lhs: S.Expr, rhs: S.Expr,
+    def _certify(self, stmt: doc.Statement, env: Env, decls: tuple[doc.Decl, ...], lhs: S.Expr, rhs: S.Expr,
                  chains: list, result: Result, gradient: S.Expr | None = None) -> None:
         """Let the kernel replay the chains proving the elaborated `lhs = rhs` and write the
         certificate: only then is it `proved`."""
@@ -233,7 +234,7 @@ class Checker:
             return
         result.outcome = "proved"
         result.steps = theorem.steps
-        result.assumptions = _shown(theorem.hypotheses)
+        result.assumptions = _shown(theorem.hypotheses, env)
         result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient)
 
     def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
@@ -273,12 +274,16 @@ class Checker:
             found, outcome = self.prover.derive(env, target, x, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
-            found, steps = self._present(env, found, outcome.steps, form, x, goals[0].constants, hypotheses)
-            chains.append(steps)
             lhs = S.Call(kind, (f, x))
-            stmt = S.Statement("claim", kind, lhs, present.unsized(found, lhs, env))
-            self._certify(stmt, env, _declarations(env), lhs, found, chains, result, gradient)
-            self._confirm(result, lhs, found, env)
+            # the simplest form first; it may have lost a term the chain assumes invertible
+            # (det(M)'s derivative is written with M⁻¹), so the form as found is the fallback
+            for g, steps in (self._present(env, found, outcome.steps, form, x, goals[0].constants, hypotheses),
+                             (found, list(outcome.steps))):
+                stmt = doc.Statement("claim", kind, lhs, present.unsized(g, lhs, env))
+                self._certify(stmt, env, _declarations(env), lhs, g, chains + [steps], result, gradient)
+                if result.outcome == "proved":
+                    break
+            self._confirm(result, lhs, g, env)
             found = stmt.rhs
         except _NotFound as nf:
             result.outcome, result.message = "unknown", str(nf)
@@ -336,7 +341,7 @@ class Checker:
             simpler, outcome = self.prover.simplify(env, e, constants=goal.constants,
                                                     hypotheses=kernel.assumptions(e, e, env),
                                                     budget=self.settings.budget)
-            stmt = S.Statement("claim", "simplify", e, simpler)
+            stmt = doc.Statement("claim", "simplify", e, simpler)
             if not outcome.proved:
                 result.outcome, result.message = "unknown", outcome.reason
             else:
@@ -352,9 +357,10 @@ class _NotFound(Exception):
     """No derivative found within the budget (reported as `unknown`)."""
 
 
-def _shown(hypotheses: tuple) -> list[str]:
-    """The hypotheses as a person reads them: `A B + s I invertible`."""
-    return [f"{show(t)} {word}" for word, t in hypotheses]
+def _shown(hypotheses: tuple, env: Env) -> list[str]:
+    """The hypotheses as a person reads them: `A B + s I invertible` (sizes left out where
+    the term gives them back)."""
+    return [f"{show(present.unsized(t, t, env))} {word}" for word, t in hypotheses]
 
 
 def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:
@@ -365,12 +371,12 @@ def _counterexample(c: numeric.Counterexample) -> dict[str, Any]:
     }
 
 
-def _declarations(env: Env) -> tuple[S.Decl, ...]:
+def _declarations(env: Env) -> tuple[doc.Decl, ...]:
     """Declarations that recreate `env` (for statements that did not come from a file)."""
     out = []
     for name, info in env.items():
-        t = S.Type(info.kind, info.shape.rows.to_dim(), info.shape.cols.to_dim())
-        out.append(S.Decl((name,), t, tuple(sorted(info.props))))
+        t = doc.Type(info.kind, info.shape.rows.to_dim(), info.shape.cols.to_dim())
+        out.append(doc.Decl((name,), t, tuple(sorted(info.props))))
     return tuple(out)
 
 

@@ -34,6 +34,8 @@ def _checker(args: argparse.Namespace) -> Checker:
 def _line(r: Result, label: str) -> str:
     detail = f"{r.steps} step{'' if r.steps == 1 else 's'}, " if r.steps is not None else ""
     head = f"{MARK[r.passed]} {r.outcome:<8} {label}   ({detail}{r.seconds * 1000:.0f} ms)"
+    if r.outcome == "proved" and r.assumptions:
+        head += "\n    assuming " + ", ".join(r.assumptions)
     if r.message and (not r.passed or r.outcome == "false"):
         indent = "    "
         head += "\n" + "\n".join(indent + line for line in r.message.splitlines())
@@ -75,14 +77,13 @@ def _declared(lets: Sequence[str]):
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from . import syntax as S
+    from . import document as doc
     from .parse import parse_expr
-
     from .shapes import check_statement
 
     env = _declared(args.let)
     lhs, rhs = parse_expr(args.lhs, file="<lhs>"), parse_expr(args.rhs, file="<rhs>")
-    stmt = S.Statement("claim", "goal", lhs, rhs)
+    stmt = doc.Statement("claim", "goal", lhs, rhs)
     check_statement(stmt, env)  # a usage error (exit 2) before any search
     r = _checker(args).check_statement(stmt, env)
     r.file = "<command line>"

@@ -633,8 +633,13 @@ class Search:
             if firings > budget.firings:
                 return RunReport("firings", i, nodes, time.perf_counter() - start)
             fired = self._read_firings() if on_round else []
-            out = self._run("(run-schedule (run apply) (saturate shape) (saturate arith) (saturate shape)) "
+            # one step of arithmetic per round: were numerals ever made equal that are not (a
+            # wrong rule, or the adversary's test), every pair of them would be added and
+            # multiplied, and saturating that would count forever
+            out = self._run("(run-schedule (run apply) (saturate shape) (run arith) (saturate shape)) "
                             "(print-function Arith 1000000000)")
+            if len(out[-1].terms) > budget.firings:
+                return RunReport("firings", i, nodes, time.perf_counter() - start)
             computed = self._read_computed(out[-1]) if on_round else []
             self._run("(run-schedule (saturate arith-clear))")
             if on_round:

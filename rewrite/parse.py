@@ -17,6 +17,7 @@ from typing import Iterator
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
+from . import document as doc
 from . import syntax as S
 from .errors import ParseError
 
@@ -246,7 +247,7 @@ def _unexpected(tok: Token, expected: set[str], prev: Token | None) -> ParseErro
     """Our message for a token the grammar does not allow where it is."""
     found = _describe(tok)
     after = f" after '{prev.value}'" if prev is not None else ""
-    if "NAME" in expected and tok.value in S.RESERVED:
+    if "NAME" in expected and tok.value in doc.RESERVED:
         message = f"'{tok.value}' is a reserved word and cannot be used as a name"
     elif "NUMBER" in expected and expected <= _OPERAND_START:
         message = f"expected an expression{after}, found {found}"
@@ -384,24 +385,24 @@ class _Builder:
 
     def decl(self, tree, kids):
         let, decl = kids
-        return S.Decl(decl.names, decl.type, decl.props, at=_pos(let))
+        return doc.Decl(decl.names, decl.type, decl.props, at=_pos(let))
 
     def declared(self, tree, kids):
-        i = next(i for i, k in enumerate(kids) if isinstance(k, S.Type))
+        i = next(i for i, k in enumerate(kids) if isinstance(k, doc.Type))
         names, props = kids[:i], kids[i + 1 :]
         for p in props:
             if p.value not in S.PROPERTIES:
                 raise _error(f"unknown property '{p.value}'; expected one of {', '.join(S.PROPERTIES)}", p)
-        return S.Decl(tuple(n.value for n in names), kids[i], tuple(p.value for p in props), at=_pos(names[0]))
+        return doc.Decl(tuple(n.value for n in names), kids[i], tuple(p.value for p in props), at=_pos(names[0]))
 
     def mat(self, tree, kids):
-        return S.Type.mat(*kids)
+        return doc.Type.mat(*kids)
 
     def vec(self, tree, kids):
-        return S.Type.vec(kids[0])
+        return doc.Type.vec(kids[0])
 
     def scalar(self, tree, kids):
-        return S.Type.scalar()
+        return doc.Type.scalar()
 
     def dim(self, tree, kids):
         factors: list[str | int] = []
@@ -416,7 +417,7 @@ class _Builder:
 
     def statement(self, tree, kids):
         kind, name, (lhs, rhs) = kids
-        return S.Statement(kind.value, name.value, lhs, rhs, at=_pos(kind), text=self.text)
+        return doc.Statement(kind.value, name.value, lhs, rhs, at=_pos(kind), text=self.text)
 
     def equation(self, tree, kids):
         return kids[0], kids[2]
@@ -450,6 +451,12 @@ class _Builder:
     def postfix(self, tree, kids):
         arg, tok = kids
         power = _exponent(tok)
+        inner = tree.children[0]
+        if not isinstance(power, str) and isinstance(inner, Tree) and inner.data == "postfix" \
+                and not isinstance(_exponent(inner.children[-1]), str):
+            # `2^3^2`: a person reads 2^(3^2) = 512, a left-to-right parse (2^3)^2 = 64
+            raise _error("a power of a power is ambiguous: put brackets around the inner one, "
+                         "as in (a^b)^c", tok)
         if power == "T":
             return S.Transpose(arg, at=_pos(tok))
         if power == "-T":
@@ -507,7 +514,7 @@ class _Builder:
             if len(name.value) < 2 or not name.value[1].isalpha():
                 raise _error(f"expected d/dX with X a name, found 'd/{name.value}'", name)
             variable = name.value[1:]
-            if variable in S.RESERVED:
+            if variable in doc.RESERVED:
                 raise _error(f"cannot differentiate with respect to '{variable}': it is a reserved word", name)
         else:
             variable = name.value
@@ -522,7 +529,7 @@ class _Builder:
 def _checked(result):
     """`result` (an expression, an equation, a statement or a declaration), after
     refusing any expression in it nested deeper than MAX_DEPTH."""
-    if isinstance(result, S.Statement):
+    if isinstance(result, doc.Statement):
         roots = [result.lhs, result.rhs]
     elif isinstance(result, tuple):
         roots = list(result)
@@ -567,15 +574,15 @@ def parse_equation(text: str, *, file: str | None = None) -> tuple[S.Expr, S.Exp
     return _parse_one(text, "equation", file, "an equation LHS = RHS")
 
 
-def parse_decl(text: str, *, file: str | None = None) -> S.Decl:
+def parse_decl(text: str, *, file: str | None = None) -> doc.Decl:
     """`let A : Mat(m, n)`, or without the `let`, as in `--let "A: Mat(m, n)"`."""
     return _parse_one(text, "decl", file, "a declaration")
 
 
-def parse_text(text: str, path: str = "<string>") -> S.ProofFile:
+def parse_text(text: str, path: str = "<string>") -> doc.ProofFile:
     """A proof file's contents; errors name `path`."""
     text = text.removeprefix("\ufeff")
-    items: list[S.Decl | S.Statement] = []
+    items: list[doc.Decl | doc.Statement] = []
     try:
         for tokens in _lines(text):
             real = [t for t in tokens if t.type != "_DERIV_END"]
@@ -583,10 +590,10 @@ def parse_text(text: str, path: str = "<string>") -> S.ProofFile:
             items.append(_checked(_Builder(source).build(_parse_line(tokens, "item"))))
     except ParseError as e:
         raise e.located(path) from None
-    return S.ProofFile(path, tuple(items))
+    return doc.ProofFile(path, tuple(items))
 
 
-def parse_file(path: str | Path) -> S.ProofFile:
+def parse_file(path: str | Path) -> doc.ProofFile:
     """A proof file on disk (UTF-8)."""
     data = Path(path).read_bytes()
     try:

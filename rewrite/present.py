@@ -10,6 +10,7 @@ Imports: `syntax`, `shapes`.
 
 from __future__ import annotations
 
+from . import document as doc
 from . import syntax as S
 from .errors import RewriteError
 from .shapes import Env, check_statement, infer
@@ -248,7 +249,7 @@ def unsized(e: S.Expr, other_side: S.Expr, env: Env) -> S.Expr:
     gives them back (`det(s I - A)`, not `det(s I(n) - A)`)."""
     bare = strip_sizes(e)
     try:
-        _, back, _ = check_statement(S.Statement("claim", "", other_side, bare), env)
+        _, back, _ = check_statement(doc.Statement("claim", "", other_side, bare), env)
     except RewriteError:
         return e
     return bare if back == e else e

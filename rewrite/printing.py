@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from . import document as doc
 from . import syntax as S
 
 STYLES = ("unicode", "ascii", "latex")
@@ -27,14 +28,14 @@ _UNICODE_INFIX = {S.Hadamard: " ⊙ ", S.HadamardDiv: " ⊘ ", S.Kron: " ⊗ ", 
 _ASCII_INFIX = {S.Hadamard: " .* ", S.HadamardDiv: " ./ ", S.Div: " / "}  # kron(A, B) is a call
 
 
-def show(x: S.Expr | S.Statement | S.Decl, style: str = "unicode") -> str:
+def show(x: S.Expr | doc.Statement | doc.Decl, style: str = "unicode") -> str:
     """`x` as text in `style`: "unicode" (the default), "ascii" or "latex"."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
     printer = _Latex() if style == "latex" else _Plain(style)
-    if isinstance(x, S.Statement):
+    if isinstance(x, doc.Statement):
         return printer.statement(x)
-    if isinstance(x, S.Decl):
+    if isinstance(x, doc.Decl):
         return printer.decl(x)
     return printer.top(x)
 
@@ -128,10 +129,10 @@ class _Plain(_Printer):
             return f"d/d{x.name} {self.expr(f)}"
         return self.expr(e)
 
-    def statement(self, s: S.Statement) -> str:
+    def statement(self, s: doc.Statement) -> str:
         return f"{s.kind} {s.name}: {self.top(s.lhs)} = {self.top(s.rhs)}"
 
-    def decl(self, d: S.Decl) -> str:
+    def decl(self, d: doc.Decl) -> str:
         t = d.type
         kind = {"Mat": f"Mat({dim(t.rows)}, {dim(t.cols)})", "Vec": f"Vec({dim(t.rows)})", "Scalar": "Scalar"}[t.kind]
         return " ".join([f"let {', '.join(d.names)} : {kind}", *d.props])
@@ -269,11 +270,11 @@ class _Latex(_Printer):
     def paren(self, text: str) -> str:
         return rf"\left({text}\right)"
 
-    def statement(self, s: S.Statement) -> str:
+    def statement(self, s: doc.Statement) -> str:
         relation = "=" if s.kind == "claim" else r"\neq"
         return f"{self.expr(s.lhs)} {relation} {self.expr(s.rhs)}"
 
-    def decl(self, d: S.Decl) -> str:
+    def decl(self, d: doc.Decl) -> str:
         t = d.type
         space = {
             "Mat": rf"\mathbb{{R}}^{{{_latex_dim(t.rows)} \times {_latex_dim(t.cols)}}}",
@@ -354,3 +355,12 @@ class _Latex(_Printer):
                 return rf"\frac{{{top} {f}}}{{{bottom}}}"
             return rf"\frac{{{top}}}{{{bottom}}}" + self.paren(f)
         return _LATEX_FUNCTIONS[e.fn] + self.paren(", ".join(args))
+
+
+def _repr_latex_(e: S.Expr) -> str:
+    """Notebooks show an expression typeset. Attached here, not in `syntax`, which the
+    trusted kernel imports and which must not import a printer."""
+    return f"${show(e, 'latex')}$"
+
+
+S.Expr._repr_latex_ = _repr_latex_  # type: ignore[attr-defined]

@@ -72,9 +72,14 @@ def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
     base = RuleBase(tuple(rules), tuple(sets), digest_of(folder))
     lines = []
     for rule, ruleset in zip(base.rules, base.rulesets):
-        line = write_rule(rule.compiled())
-        if read_rule(line) != rule.compiled():  # the kernel must read back exactly what was compiled
-            raise RuleError(f"rule '{rule.name}' does not survive compilation", file=ruleset, pos=rule.at)
+        try:
+            line = write_rule(rule.compiled())
+            again = read_rule(line)
+        except RewriteError as e:
+            raise RuleError(f"rule '{rule.name}' does not shape-check: {e.message}", file=str(folder / ruleset)
+                            + ".rules", pos=rule.at) from None
+        if again != rule.compiled():  # the kernel must read back exactly what was compiled
+            raise RuleError(f"rule '{rule.name}' does not survive compilation", pos=rule.at)
         lines.append(f"{line} ; {ruleset}.rules:{rule.at.line if rule.at else 0}")
     write_compiled(folder, base.digest, lines)
     return base

@@ -174,15 +174,10 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
         if len(v) != 1:
             raise ParseError(f"in rule '{name}': pattern variables are single letters, not '{v}'", file=file, pos=pos)
     for _, t in conditions:
-        if not S.free_names(t) <= set(rule.variables):
-            raise ParseError(f"in rule '{name}': a condition names a variable the rule does not use",
+        for v in sorted(S.free_names(t) - set(rule.variables)):
+            raise ParseError(f"in rule '{name}': the condition names '{v}', which the rule does not use",
                              file=file, pos=pos)
-    rule = RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos)
-    try:
-        _compile(rule)
-    except RewriteError as e:
-        raise ParseError(f"in rule '{name}': {e.message}", file=file, pos=pos) from None
-    return rule
+    return RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos)
 
 
 def _top_level_commas(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from functools import partial
 from math import gcd
 from typing import Iterable, Mapping
 
+from . import document as doc
 from . import syntax as S
 from .errors import ShapeError
 from .printing import show
@@ -123,7 +124,7 @@ class Unifier:
 
 
 
-def env_from_decls(decls: Iterable[S.Decl], *, file: str | None = None) -> Env:
+def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env:
     """The environment of a file's `let` lines; properties are stored closed under implication."""
     infos: dict[str, VarInfo] = {}
     where: dict[str, S.Pos | None] = {}
@@ -135,7 +136,7 @@ def env_from_decls(decls: Iterable[S.Decl], *, file: str | None = None) -> Env:
                 raise error(f"unknown property '{prop}' (known: {', '.join(S.PROPERTIES)})")
         props = frozenset(decl.props).union(*(IMPLIES.get(p, ()) for p in decl.props))
         for name in decl.names:
-            if name in S.RESERVED:
+            if name in doc.RESERVED:
                 raise error(f"'{name}' is a reserved word and cannot be declared")
             if name in infos:
                 first = f" (first at {where[name]})" if where[name] else ""
@@ -408,7 +409,7 @@ def elaborate(e: S.Expr, env: Env, *, expected: Shape | None = None) -> tuple[S.
     return tree, inf.u.resolve_shape(s)
 
 
-def check_statement(stmt: S.Statement, env: Env) -> tuple[S.Expr, S.Expr, Shape]:
+def check_statement(stmt: doc.Statement, env: Env) -> tuple[S.Expr, S.Expr, Shape]:
     """Both sides elaborated, with sizes unified across `=` (so `P P⁻¹ = I` sizes the `I`)."""
     inf = _Inference(env, Unifier())
     left = inf.shape(stmt.lhs, (0,), zero_ok=True)
@@ -420,7 +421,7 @@ def check_statement(stmt: S.Statement, env: Env) -> tuple[S.Expr, S.Expr, Shape]
     return lhs, rhs, inf.u.resolve_shape(left)
 
 
-def _sides_message(stmt: S.Statement, env: Env, left: Shape, right: Shape) -> str:
+def _sides_message(stmt: doc.Statement, env: Env, left: Shape, right: Shape) -> str:
     """Point at the layout convention when a gradient is claimed transposed."""
     for side, other in ((stmt.lhs, right), (stmt.rhs, left)):
         if isinstance(side, S.Call) and side.fn == "grad":

@@ -112,19 +112,13 @@ class Env(Mapping[str, VarInfo]):
     def __len__(self) -> int:
         return len(self._infos)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Env) and self._infos == other._infos
-
     def __hash__(self) -> int:
         return hash(tuple(self._infos.items()))
 
     @property
     def dims(self) -> frozenset[str]:
-        """Dimension names used by the declarations (these are drawn by the numeric check)."""
+        """The size names of the declarations (the numeric check draws them)."""
         return frozenset(a for v in self._infos.values() for s in (v.shape.rows, v.shape.cols) for a in s.atoms)
-
-    def __repr__(self) -> str:
-        return f"Env({', '.join(f'{k}: {v.shape}' for k, v in self._infos.items())})"
 
 
 # Properties a declaration may state, the ones that need a square matrix, and what each implies.

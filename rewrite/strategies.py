@@ -16,6 +16,7 @@ from typing import Callable
 
 from hypothesis import strategies as st
 
+from . import document as doc
 from . import syntax as S
 from .shapes import ONE, Env, Shape, Size
 
@@ -89,20 +90,20 @@ def exprs(max_leaves: int = 12) -> st.SearchStrategy[S.Expr]:
     return st.recursive(leaves(), _extend, max_leaves=max_leaves)
 
 
-def decls() -> st.SearchStrategy[S.Decl]:
+def decls() -> st.SearchStrategy[doc.Decl]:
     types = st.one_of(
-        st.builds(S.Type.mat, dims(), dims()),
-        st.builds(S.Type.vec, dims()),
-        st.just(S.Type.scalar()),
+        st.builds(doc.Type.mat, dims(), dims()),
+        st.builds(doc.Type.vec, dims()),
+        st.just(doc.Type.scalar()),
     )
     props = st.lists(st.sampled_from(S.PROPERTIES), max_size=2, unique=True).map(tuple)
     declared = st.lists(names(), min_size=1, max_size=3, unique=True).map(tuple)
-    return st.builds(S.Decl, declared, types, props)
+    return st.builds(doc.Decl, declared, types, props)
 
 
-def statements(sides: st.SearchStrategy[S.Expr] | None = None) -> st.SearchStrategy[S.Statement]:
+def statements(sides: st.SearchStrategy[S.Expr] | None = None) -> st.SearchStrategy[doc.Statement]:
     sides = sides or exprs()
-    return st.builds(S.Statement, st.sampled_from(("claim", "refute")), names(), sides, sides)
+    return st.builds(doc.Statement, st.sampled_from(("claim", "refute")), names(), sides, sides)
 
 
 # ---------------------------------------------------------------------------

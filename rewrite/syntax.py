@@ -84,13 +84,6 @@ class Expr:
         out = tuple((f, getattr(self, f)) for f in payload)
         return out + (("args", len(getattr(self, "args"))),) if spliced else out
 
-    def _repr_latex_(self) -> str:
-        """Notebooks show an expression typeset. (`printing` imports this module, so it is
-        imported here, when a notebook first asks.)"""
-        from .printing import show
-
-        return f"${show(self, 'latex')}$"
-
 
 @lru_cache(maxsize=None)
 def layout(cls: type) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
@@ -289,72 +282,9 @@ def _is_variable(x: Expr, fn: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Files: declarations and statements
+# Properties a declaration may state (what a file holds is in `document`)
 
 PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const")
-
-RESERVED = frozenset(
-    "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
-    "tanh d I ones zeros jac hess Mat Vec Scalar grad".split()
-)
-
-
-@dataclass(frozen=True)
-class Type:
-    """`Mat(r, c)`, `Vec(n)` (= Mat(n, 1)) or `Scalar` (= Mat(1, 1)), as written."""
-
-    kind: str  # "Mat" | "Vec" | "Scalar"
-    rows: Dim
-    cols: Dim
-
-    @staticmethod
-    def mat(rows: Dim, cols: Dim) -> "Type":
-        return Type("Mat", rows, cols)
-
-    @staticmethod
-    def vec(n: Dim) -> "Type":
-        return Type("Vec", n, Dim((1,)))
-
-    @staticmethod
-    def scalar() -> "Type":
-        return Type("Scalar", Dim((1,)), Dim((1,)))
-
-
-@dataclass(frozen=True)
-class Decl:
-    """`let A, B : Mat(m, n) symmetric`."""
-
-    names: tuple[str, ...]
-    type: Type
-    props: tuple[str, ...] = ()
-    at: Pos | None = _at()
-
-
-@dataclass(frozen=True)
-class Statement:
-    """`claim NAME: LHS = RHS` or `refute NAME: LHS = RHS`."""
-
-    kind: str  # "claim" | "refute"
-    name: str
-    lhs: Expr
-    rhs: Expr
-    at: Pos | None = _at()
-    text: str = field(default="", compare=False, hash=False, repr=False, kw_only=True)
-
-
-@dataclass(frozen=True)
-class ProofFile:
-    path: str
-    items: tuple[Union[Decl, Statement], ...]
-
-    @property
-    def decls(self) -> tuple[Decl, ...]:
-        return tuple(i for i in self.items if isinstance(i, Decl))
-
-    @property
-    def statements(self) -> tuple[Statement, ...]:
-        return tuple(i for i in self.items if isinstance(i, Statement))
-
 
 # ---------------------------------------------------------------------------
 # Traversal

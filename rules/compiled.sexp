@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 7f50843a108109fb3e2d537d308397672977f012a757330bf052b4e7cdfa1fb5; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest b42db0fabc25486efc073107aeb855e1c5c9c55c7c34229252fd7a383f31c2bd; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:7
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:8
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:9
@@ -41,7 +41,7 @@
 (rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:46
 (rule det-mul (= (det (* A B)) (* (det A) (det B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; determinant.rules:5
 (rule det-tp (= (det (T A)) (det A)) (vars (A ?A_r ?A_r)) (if)) ; determinant.rules:6
-(rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:7
+(rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; determinant.rules:7
 (rule det-id (= (det (I ?1)) 1) (vars) (if)) ; determinant.rules:8
 (rule det-scalar (= (det s) s) (vars (s 1 1)) (if)) ; determinant.rules:9
 (rule det-orthogonal (= (^ (det A) 2) 1) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; determinant.rules:10
@@ -174,14 +174,14 @@
 (rule inv-left (= (* (inv A) A) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:8
 (rule inv-right (= (* A (inv A)) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:9
 (rule inv-inv (= (inv (inv A)) A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:10
-(rule inv-mul (= (inv (* A B)) (* (inv B) (inv A))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; inverse.rules:11
+(rule inv-mul (= (inv (* A B)) (* (inv B) (inv A))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:11
 (rule inv-tp (= (inv (T A)) (T (inv A))) (vars (A ?A_r ?A_r)) (if (square A))) ; inverse.rules:12
-(rule inv-scale (= (inv (* s A)) (* (/ 1 s) (inv A))) (vars (A ?A_r ?A_r) (s 1 1)) (if (square A))) ; inverse.rules:13
+(rule inv-scale (= (inv (* s A)) (* (/ 1 s) (inv A))) (vars (A ?A_r ?A_r) (s 1 1)) (if (invertible s) (invertible A))) ; inverse.rules:13
 (rule inv-id (= (inv (I ?2)) (I ?2)) (vars) (if)) ; inverse.rules:14
 (rule inv-scalar (= (inv s) (/ 1 s)) (vars (s 1 1)) (if)) ; inverse.rules:15
 (rule inv-orthogonal (= (inv A) (T A)) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; inverse.rules:16
 (rule inv-neg (= (inv (neg A)) (neg (inv A))) (vars (A ?A_r ?A_r)) (if (square A))) ; inverse.rules:17
-(rule inv-kron (= (inv (kron A B)) (kron (inv A) (inv B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; inverse.rules:18
+(rule inv-kron (= (inv (kron A B)) (kron (inv A) (inv B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:18
 (rule inv-left-mul (= (* (inv A) (* A B)) B) (vars (A ?B_r ?B_r) (B ?B_r ?B_c)) (if (invertible A))) ; inverse.rules:19
 (rule inv-right-mul (= (* (* B A) (inv A)) B) (vars (A ?A_r ?A_r) (B ?B_r ?A_r)) (if (invertible A))) ; inverse.rules:20
 (rule woodbury (= (inv (+ A (* (* U C) V))) (- (inv A) (* (* (* (* (inv A) U) (inv (+ (inv C) (* (* V (inv A)) U)))) V) (inv A)))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C) (invertible (+ A (* (* U C) V))))) ; inverse.rules:21

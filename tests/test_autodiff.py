@@ -22,6 +22,7 @@ import autograd.numpy as anp  # noqa: E402 -- only once autograd is known to be 
 from autograd.tracer import getval  # noqa: E402
 
 from rewrite import derive  # noqa: E402
+from rewrite import document as doc  # noqa: E402
 from rewrite import syntax as S  # noqa: E402
 from rewrite.parse import parse_decl, parse_file  # noqa: E402
 from rewrite.shapes import SCALAR, Env, check_statement, env_from_decls  # noqa: E402
@@ -297,7 +298,7 @@ def test_derived_gradient_of_a_random_expression_matches_autograd(data) -> None:
     x = S.Var(data.draw(st.sampled_from(names), "wrt"))
     gradient, proof = derive(f, x, let=FUZZ_LETS, timeout=0.5)
     assume(proof)
-    lhs, rhs, _ = check_statement(S.Statement("claim", "derived", S.Call("grad", (f, x)), gradient), FUZZ_ENV)
+    lhs, rhs, _ = check_statement(doc.Statement("claim", "derived", S.Call("grad", (f, x)), gradient), FUZZ_ENV)
     sizes = data.draw(st.fixed_dictionaries({"m": st.integers(1, 4), "n": st.integers(1, 4)}), "sizes")
     found = difference(lhs, rhs, FUZZ_ENV, sizes, data.draw(st.integers(0, 2**32 - 1), "seed"))
     assert found is not None and found <= TOLERANCE

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from rewrite import derive, kernel, numeric
+from rewrite import document as doc
 from rewrite import syntax as S
 from rewrite.api import Mat, Vec, norm2, vec
 from rewrite.errors import ShapeError
 from rewrite.parse import parse_file, parse_text
 from rewrite.present import strip_sizes
 from rewrite.printing import show
-from rewrite.ruletext import trusted_texts
+from rewrite.compiled import trusted as trusted_rules
 from rewrite.shapes import check_statement, env_from_decls
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
@@ -132,7 +133,7 @@ TIMING_DEPENDENT: tuple[str, ...] = ()
 NOT_DERIVED: dict[str, str] = {}
 
 
-def derivative_claims() -> dict[str, tuple[S.Statement, S.ProofFile]]:
+def derivative_claims() -> dict[str, tuple[doc.Statement, doc.ProofFile]]:
     """Every derivative claim, by `file::name`: proofs/, then the issue's own."""
     files = [(path.name, parse_file(path)) for path in PROOFS]
     files += [("issue5", parse_text(text, "issue5")) for text in ISSUE_ONLY]
@@ -169,9 +170,9 @@ def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     JSON, and a G the numbers cannot tell from the claimed right side."""
     stmt, env, found, proof = derived(claim_id)
     assert proof, f"{proof.outcome}: {proof.message}"
-    theorem = kernel.check_certificate(proof.certificate, trusted_texts())  # as `rewrite verify` does
+    theorem = kernel.check_certificate(proof.certificate, trusted_rules())  # as `rewrite verify` does
     lhs, rhs, _ = check_statement(stmt, env)
-    assert (theorem.lhs, theorem.rhs) == check_statement(S.Statement("claim", "derived", stmt.lhs, found), env)[:2]
+    assert (theorem.lhs, theorem.rhs) == check_statement(doc.Statement("claim", "derived", stmt.lhs, found), env)[:2]
     verdict = numeric.compare(theorem.rhs, rhs, env)
     assert verdict.agrees, verdict.counterexample.describe() if verdict.counterexample else verdict.reason
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lark import logger as lark_logger
 
 from rewrite import parse
+from rewrite import document as doc
 from rewrite import syntax as S
 from rewrite.errors import ParseError
 from rewrite.parse import parse_decl, parse_equation, parse_expr, parse_file, parse_text
@@ -100,14 +101,14 @@ def test_least_squares_file():
     pf = parse_text(LEAST_SQUARES, "least_squares.proof")
     assert pf.path == "least_squares.proof"
     assert pf.decls == (
-        S.Decl(("A",), S.Type.mat(D("m"), D("n"))),
-        S.Decl(("x",), S.Type.vec(D("n"))),
-        S.Decl(("b",), S.Type.vec(D("m"))),
+        doc.Decl(("A",), doc.Type.mat(D("m"), D("n"))),
+        doc.Decl(("x",), doc.Type.vec(D("n"))),
+        doc.Decl(("b",), doc.Type.vec(D("m"))),
     )
     grad_x, grad_A, missing = pf.statements
-    assert grad_x == S.Statement("claim", "grad_x", grad(norm2(Axb), "x"), mul(N(2), T(A), Axb))
-    assert grad_A == S.Statement("claim", "grad_A", grad(norm2(Axb), "A"), mul(N(2), Axb, T(x)))
-    assert missing == S.Statement("refute", "missing_factor", grad(norm2(Axb), "x"), mul(T(A), Axb))
+    assert grad_x == doc.Statement("claim", "grad_x", grad(norm2(Axb), "x"), mul(N(2), T(A), Axb))
+    assert grad_A == doc.Statement("claim", "grad_A", grad(norm2(Axb), "A"), mul(N(2), Axb, T(x)))
+    assert missing == doc.Statement("refute", "missing_factor", grad(norm2(Axb), "x"), mul(T(A), Axb))
     assert grad_x.text == "claim grad_x:  d/dx ‖A x - b‖² = 2 Aᵀ (A x - b)"
 
 
@@ -115,7 +116,7 @@ def test_examples_that_must_work():
     pf = parse_text(EXAMPLES)
     assert [d.names for d in pf.decls] == [("A", "B"), ("X",), ("S",), ("x", "y"), ("s",)]
     assert pf.decls[1].props == ("invertible",) and pf.decls[2].props == ("spd",)
-    assert pf.decls[4].type == S.Type.scalar()
+    assert pf.decls[4].type == doc.Type.scalar()
     got = {s.name: (s.kind, s.lhs, s.rhs) for s in pf.statements}
     Xi, Sv = inv(X), V("S")
     assert got == {
@@ -373,20 +374,20 @@ def test_one_argument_functions(fn):
 @pytest.mark.parametrize(
     "text, decl",
     [
-        ("let A, B : Mat(m, n) symmetric", S.Decl(("A", "B"), S.Type.mat(D("m"), D("n")), ("symmetric",))),
-        ("let x : Vec(n)", S.Decl(("x",), S.Type.vec(D("n")))),
-        ("let s : Scalar const", S.Decl(("s",), S.Type.scalar(), ("const",))),
-        ("let F : Mat(m n, k)", S.Decl(("F",), S.Type.mat(D("m", "n"), D("k")))),
-        ("let G : Mat(2 m, n)", S.Decl(("G",), S.Type.mat(D(2, "m"), D("n")))),
-        ("let H : Mat(3, 3) spd invertible", S.Decl(("H",), S.Type.mat(D(3), D(3)), ("spd", "invertible"))),
-        ("A: Mat(m,n)", S.Decl(("A",), S.Type.mat(D("m"), D("n")))),
+        ("let A, B : Mat(m, n) symmetric", doc.Decl(("A", "B"), doc.Type.mat(D("m"), D("n")), ("symmetric",))),
+        ("let x : Vec(n)", doc.Decl(("x",), doc.Type.vec(D("n")))),
+        ("let s : Scalar const", doc.Decl(("s",), doc.Type.scalar(), ("const",))),
+        ("let F : Mat(m n, k)", doc.Decl(("F",), doc.Type.mat(D("m", "n"), D("k")))),
+        ("let G : Mat(2 m, n)", doc.Decl(("G",), doc.Type.mat(D(2, "m"), D("n")))),
+        ("let H : Mat(3, 3) spd invertible", doc.Decl(("H",), doc.Type.mat(D(3), D(3)), ("spd", "invertible"))),
+        ("A: Mat(m,n)", doc.Decl(("A",), doc.Type.mat(D("m"), D("n")))),
     ],
 )
 def test_declarations(text, decl):
     assert parse_decl(text) == decl
 
 
-@pytest.mark.parametrize("word", sorted(S.RESERVED))
+@pytest.mark.parametrize("word", sorted(doc.RESERVED))
 def test_reserved_words_cannot_be_declared_or_name_statements(word):
     with pytest.raises(ParseError, match="reserved"):
         parse_decl(f"let {word} : Scalar")
@@ -398,8 +399,8 @@ def test_comments_blank_lines_and_continuations():
     text = "# header\n\nlet A : Mat(n, n)   # trailing\n\n  claim c: A + \\\n    A = 2 A  # why\n"
     pf = parse_text(text)
     assert pf.items == (
-        S.Decl(("A",), S.Type.mat(D("n"), D("n"))),
-        S.Statement("claim", "c", S.Add(A, A), S.Mul(N(2), A)),
+        doc.Decl(("A",), doc.Type.mat(D("n"), D("n"))),
+        doc.Statement("claim", "c", S.Add(A, A), S.Mul(N(2), A)),
     )
     statement = pf.statements[0]
     assert statement.at == S.Pos(5, 3)

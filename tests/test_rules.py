@@ -7,6 +7,7 @@ import pytest
 
 from rewrite import rules
 from rewrite.errors import ParseError, RuleError
+from rewrite.kernel import read_rule, write_rule
 from rewrite.ruletext import read_rules, rule_from_text
 
 RULES = Path(rules.rules_dir())
@@ -32,9 +33,17 @@ def test_each_rule_file_loads_on_its_own(path, tmp_path):
 @pytest.mark.parametrize("rule", [r for _, r in SHIPPED], ids=[f"{f.stem}::{r.name}" for f, r in SHIPPED])
 def test_each_rule_shape_checks_passes_its_numeric_check_and_rereads_from_its_text(rule):
     rules.validate(rule, seed=1)  # load() checked seed 0; other draws must agree too
-    again = rule_from_text(rule.text)  # the kernel reads rules from their text alone
+    again = rule_from_text(rule.text)  # a rule is its text: reading it again gives the same rule
     assert (again.lhs, again.rhs, again.oneway, again.prop, again.conditions) == \
         (rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions)
+    assert read_rule(write_rule(rule.compiled())) == rule.compiled()  # and the kernel reads what it compiles to
+
+
+def test_the_compiled_rule_base_is_current_and_what_the_kernel_reads():
+    """`rules/compiled.sexp` is what `rewrite verify` trusts: it must be the rule files, compiled."""
+    from rewrite.compiled import trusted
+
+    assert trusted() == rules.load().compiled
 
 
 # ---------------------------------------------------------------------------
@@ -99,6 +108,7 @@ BAD_SYNTAX = [
     ("x : A + = B", "expected an expression after '+'"),
     ("x : A = B = C", "exactly one '=' or '=>'"),
     ("x : A = B  if A lovely", "expected a condition"),
+    ("x : A = B  if A + C lovely", "expected a condition"),
     ("x : A = B  if A invertible if B invertible", "at most one 'if'"),
     ("x : A is happy", "unknown property 'happy'"),
     ("x : AB = BA", "single letters"),
