@@ -1192,7 +1192,8 @@ def numeric_case(task: tuple[int, int]) -> Tally:
     tally = Tally()
     row = f"{statement} ({'true' if true else 'false'})"
     for k in range(runs):
-        run = measure(lambda: numeric.compare(lhs, rhs, env, seed=6 * k))
+        hypotheses = kernel.assumptions(lhs, rhs, env)  # where the statement says something
+        run = measure(lambda: numeric.compare(lhs, rhs, env, seed=6 * k, hypotheses=hypotheses))
         if run.crash:
             tally.add(row, "crash", run, text)
             tally.finding("TRACEBACK", f"numeric.compare on\n{text}{run.crash}")
