@@ -43,13 +43,14 @@ Pair = tuple[Array, Array]  # a value and its error scale, same shape
 #   a b, a ⊙ b, a ⊗ b S_a S_b        (the same product of the non-negative scales)
 #   s A (1×1 s)       S_s S_A
 #   tr, sum, vec, ᵀ   the same map applied to S
-#   a⁻¹ (matrix)      |a⁻¹| S_a |a⁻¹|   (δ(a⁻¹) = -a⁻¹ δa a⁻¹, and the inversion's own
-#                                         rounding is the inverse of a nearby matrix)
+#   a⁻¹ (matrix)      |a⁻¹| S_a |a⁻¹| + ‖a⁻¹‖₂² ‖S_a‖   (δ(a⁻¹) = -a⁻¹ δa a⁻¹ entry by
+#                                         entry; the inversion itself is normwise stable)
 #   1/t (entrywise)   |1/t| + |1/t²| S_t
 #   f(a) elementwise  |f(a)| + |f'(a)| S_a   (exp, log, sqrt, σ, tanh, powers)
-#   det a             |det a| + |cof a| : S_a  (δ det = cof : δa)
-#   logdet a          |logdet a| + |a⁻ᵀ| : S_a
+#   det a             |det a| + ‖cof a‖ ‖S_a‖  (δ det = cof : δa; LU is normwise stable)
+#   logdet a          |logdet a| + ‖a⁻¹‖ ‖S_a‖ (δ logdet = tr(a⁻¹ δa))
 #   norm a            ‖S_a‖              (|δ‖a‖| ≤ ‖δa‖)
+# (‖·‖ is the Frobenius norm, ≥ the 2-norm.)
 # Each rule keeps S ≥ |v|. A result that should be 0 (x - x, (A+B)ᵀ - Aᵀ - Bᵀ) is judged
 # against the S of the terms whose rounding produced it, and a result scaled by 1e-9 has
 # its S scaled by 1e-9 too, so `1e-9 x = 2e-9 x` is as false as `x = 2 x`.
@@ -83,12 +84,14 @@ DIFFERENCE_STEP = 5e-4
 
 # A draw disagrees when some entry has |L - R| > tolerance · (S_L + S_R). Exact algebra and
 # complex steps are accurate to c·eps·S with c ≲ 1e2 for the expressions checked here
-# (measured: below 1e-13 of the scale), so 1e-8 leaves five orders of margin; a wrong
-# identity differs by O(1) of its own scale (the comparison is entrywise, so a wrong entry
-# next to large correct ones still counts). Each level of finite differences amplifies the
-# rounding by ≈ 3e3 relative to its scale; the tolerance grows by 1e2 per level: measured
-# worst cases (tests/test_numeric.py) stay 1e3 inside after one level (tolerance 1e-6) and
-# two (1e-4), while a wrong derivative still differs by ≳ 1e-1 of the scale.
+# (measured: below 5e-16 of the scale, heavy cancellation included), so 1e-8 leaves seven
+# orders of margin; a wrong identity differs by a sizeable part of its own scale (measured
+# 1e-3 to 1 on the examples of tests/test_numeric.py; the comparison is entrywise, so a
+# wrong entry next to large correct ones still counts). Each level of finite differences
+# amplifies the rounding by ≈ 3e3 relative to its scale; the tolerance grows by 1e2 per
+# level: measured worst cases stay 1e6 inside after one level (5e-13 against 1e-6) and 3e7
+# after two (3e-12 against 1e-4), while a wrong derivative still differs by 2e-4 and 8e-3
+# of the scale, 1e2 above them.
 EXACT_TOLERANCE = 1e-8
 TOLERANCE_GROWTH_PER_DIFFERENCE_LEVEL = 1e2
 
@@ -883,8 +886,9 @@ class Counterexample:
     def describe(self) -> str:
         sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items()) or "none"
         i, j = self.entry
-        where = "" if self.lhs.shape == (1, 1) else \
-            f" at entry ({i + 1}, {j + 1}): {self.lhs[i, j].real:.6g} on the left, {self.rhs[i, j].real:.6g} on the right"
+        where = "" if self.lhs.shape == (1, 1) else (
+            f" at entry ({i + 1}, {j + 1}): {self.lhs[i, j].real:.6g} on the left, "
+            f"{self.rhs[i, j].real:.6g} on the right")
         return "\n".join(
             ([f"at the degenerate point {self.point}"] if self.point else [])
             + [
@@ -1092,6 +1096,14 @@ def check_rule(
     targets = _targets(lhs, rhs)
     if not targets:
         return verdict
+    with np.errstate(all="ignore"):
+        return _at_degenerate_points(lhs, rhs, env, conditions, seed, verdict, targets)
+
+
+def _at_degenerate_points(
+    lhs: S.Expr, rhs: S.Expr, env: Env, conditions: tuple[tuple[str, S.Expr], ...], seed: int, verdict: Verdict,
+    targets: list[tuple[S.Expr, str]],
+) -> Verdict:
     env, dims = _drawn(env, lhs, rhs)
     worst, evaluated = verdict.max_rel_diff if verdict.draws else 0.0, verdict.draws
     for draw_seed in (seed, seed + 1):
@@ -1149,7 +1161,14 @@ def check_property(
     degenerate ones of `check_rule` (with `term` itself made singular, or given a zero
     entry, when that is what `word` excludes), wherever the conditions clearly hold,
     `term` must not clearly fail `word`. Returns what went wrong, or None."""
-    conditions = tuple((w, t) for w, t in conditions if w not in NOT_NUMERIC)
+    with np.errstate(all="ignore"):
+        return _property_counterexample(term, word, env, tuple((w, t) for w, t in conditions if w not in NOT_NUMERIC),
+                                        seed, draws)
+
+
+def _property_counterexample(
+    term: S.Expr, word: str, env: Env, conditions: tuple[tuple[str, S.Expr], ...], seed: int, draws: int
+) -> str | None:
     env, dims = _drawn(env, term)
 
     def wrong(values: dict[str, Array], sizes: dict[str, int], draw_seed: int, point: str) -> str | None:
@@ -1384,23 +1403,25 @@ def _by_scaling(
 
     try:
         (t0, s0), (t1, s1), (tm, sm) = at(0.0), at(1.0), at(-1.0)
-    except (DomainError, ValueError):
-        return
-    slope = t1 - t0
-    if not (np.abs(tm - (t0 - slope)) <= EXACT_TOLERANCE * (s0 + s1 + sm)).all():
-        return  # not affine in the variable
-    roots: list[float] = []
-    if kind == _MATRIX:
-        if not holds("invertible", t0, s0):
+        if not all(np.isfinite(a).all() for a in (t0, s0, t1, s1, tm, sm)):
             return
-        mu = np.linalg.eigvals(np.linalg.solve(t0, slope))
-        big = float(np.abs(mu).max(initial=0.0))
-        roots = [-1 / m.real for m in mu if abs(m.imag) <= 1e-9 * big and abs(m) > 1e-6 * big]
-    else:
-        usable = np.flatnonzero(np.abs(slope) > CLEAR * (s0 + s1))
-        if usable.size:
-            i = int(usable[int(rng.integers(usable.size))])
-            roots = [-t0.flat[i] / slope.flat[i]]
+        slope = t1 - t0
+        if not (np.abs(tm - (t0 - slope)) <= EXACT_TOLERANCE * (s0 + s1 + sm)).all():
+            return  # not affine in the variable
+        roots: list[float] = []
+        if kind == _MATRIX:
+            if not holds("invertible", t0, s0):
+                return
+            mu = np.linalg.eigvals(np.linalg.solve(t0, slope))
+            big = float(np.abs(mu).max(initial=0.0))
+            roots = [-1 / m.real for m in mu if abs(m.imag) <= 1e-9 * big and abs(m) > 1e-6 * big]
+        else:
+            usable = np.flatnonzero(np.abs(slope) > CLEAR * (s0 + s1))
+            if usable.size:
+                i = int(usable[int(rng.integers(usable.size))])
+                roots = [-t0.flat[i] / slope.flat[i]]
+    except (DomainError, ValueError, np.linalg.LinAlgError):
+        return
     roots = [r for r in roots if r != 0]  # 0 is the variable at 0, tried already
     if roots:
         lam = roots[int(rng.integers(len(roots)))]

@@ -3,10 +3,11 @@
 A rule that does not shape-check, or that the numbers contradict in the total semantics
 (docs/SEMANTICS.md) — at random points or at degenerate ones (zero, singular and
 rank-deficient matrices, zero shifts, non-positive entries) where its conditions hold —
-refuses to load with a message naming its file, line, the point and both sides' values: a wrong rule must never reach the
-search, because the kernel trusts the rule base (it cannot run numbers). The compiled form
-the kernel reads is written next to the rule files (`compiled.sexp`, with the digest of the
-texts it came from) whenever it is stale, so `rewrite verify` reads rules without a parser.
+refuses to load with a message naming its file, line, the point and both sides' values: a
+wrong rule must never reach the search, because the kernel trusts the rule base (it cannot
+run numbers). The compiled form the kernel reads is written next to the rule files
+(`compiled.sexp`, with the digest of the texts it came from) whenever it is stale, so
+`rewrite verify` reads rules without a parser.
 Each file is a rule set named after it (`trace`, `inverse`, …). Nothing here names a rule.
 Imports: `syntax`, `ruletext`, `compiled`, `kernel`, `shapes`, `sizes`, `numeric`, `errors` — never egglog.
 """
