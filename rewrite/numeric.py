@@ -243,11 +243,16 @@ def _matrix(r: int, c: int, props: frozenset[str], rng: np.random.Generator, pos
         # both orthonormal factors (two QRs cost four times as much).
         left, _, right = np.linalg.svd(rng.standard_normal((r, c)), full_matrices=False)
     sigma = np.ones(k) if "orthogonal" in props else rng.uniform(0.5, 2.0, k)
-    signs = np.ones(k) if "spd" in props else rng.choice([-1.0, 1.0], k)
+    signs = np.ones(k) if "spd" in props else _signs(k, rng)
     want = 1 if positive else None if orientation is None or "orthogonal" not in props else (-1) ** orientation
     if want is not None and r == c and np.linalg.det(left @ right) * np.prod(signs) * want < 0:
         signs[0] = -signs[0]
     return (left * (sigma * signs)) @ right
+
+
+def _signs(k: int, rng: np.random.Generator) -> Array:
+    """k random ±1 (as `rng.choice([-1, 1], k)`, at a tenth of its cost)."""
+    return np.where(rng.random(k) < 0.5, -1.0, 1.0)
 
 
 def _orthonormal(n: int, k: int, rng: np.random.Generator) -> Array:
@@ -1292,7 +1297,7 @@ def _variable_points(value: Array, props: frozenset[str], rng: np.random.Generat
 
 
 def _low_rank(r: int, c: int, rank: int, props: frozenset[str], rng: np.random.Generator) -> Array:
-    sigma = rng.uniform(0.5, 2.0, rank) * rng.choice([-1.0, 1.0], rank)
+    sigma = rng.uniform(0.5, 2.0, rank) * _signs(rank, rng)
     if "diagonal" in props:
         k = min(r, c)
         out = np.zeros((r, c))

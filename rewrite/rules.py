@@ -105,8 +105,10 @@ def validate(rule: RuleText, *, file: str | None = None, seed: int = 0, draws: i
     if rule.rhs is None:  # a property rule: its conclusion must hold wherever its conditions do
         assert rule.prop is not None
         try:
+            # half the random draws: a property's value is one term, and its degenerate
+            # points (the term itself made singular or zero) are where it fails
             wrong = numeric.check_property(_zero_out(_resolve_sizes(sides[0], sizes), zero, env), rule.prop, env,
-                                           conditions, seed=seed, draws=draws)
+                                           conditions, seed=seed, draws=draws // 2)
         except (ValueError, ArithmeticError) as e:
             raise RuleError(f"rule '{rule.name}' cannot be evaluated: {e}", file=file, pos=rule.at) from None
         if wrong:
