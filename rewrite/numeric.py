@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -247,7 +247,9 @@ def _matrix(r: int, c: int, props: frozenset[str], rng: np.random.Generator, pos
     want = 1 if positive else None if orientation is None or "orthogonal" not in props else (-1) ** orientation
     if want is not None and r == c and np.linalg.det(left @ right) * np.prod(signs) * want < 0:
         signs[0] = -signs[0]
-    return (left * (sigma * signs)) @ right
+    m = (left * (sigma * signs)) @ right
+    # a symmetric property must hold exactly (Sᵀ = S is what the prover uses), not to rounding
+    return (m + m.T) / 2 if props & {"symmetric", "spd"} else m
 
 
 def _signs(k: int, rng: np.random.Generator) -> Array:
@@ -343,6 +345,9 @@ class _Trace:
 
     difference_levels: int = 0
     deadline: float | None = None
+    # Names whose drawn value has a property only up to rounding (orthogonal: Qᵀ Q = I to
+    # within eps), with the scale that rounding is relative to; see `_floors`.
+    floors: Mapping[str, float] = field(default_factory=dict)
 
     def tick(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -397,7 +402,7 @@ class _Evaluator:
         match e:
             case S.Var(name):
                 if name not in self._scales:
-                    self._scales[name] = _mag(self.values[name])
+                    self._scales[name] = _mag(self.values[name]) + self.trace.floors.get(name, 0.0)
                 return self.values[name], self._scales[name]
             case S.Num(value):
                 try:
@@ -847,6 +852,14 @@ def holds(word: str, v: Array, s: Array) -> bool:
     raise ValueError(f"unknown condition word '{word}'")
 
 
+def _floors(env: Env) -> dict[str, float]:
+    """Leaf scales beyond |v| for drawn values whose declared property holds only up to
+    rounding. A symmetric draw is symmetrised exactly, a diagonal or positive one is exact,
+    but an orthogonal one is a product of orthonormal factors: Qᵀ Q = I to within eps of 1
+    (its entries' bound), also where Q's own entry is tiny (Q = ±I up to rounding, say)."""
+    return {name: 1.0 for name, info in env.items() if "orthogonal" in info.props}
+
+
 def _failed(
     hypotheses: Iterable[tuple[str, S.Expr]], values: Mapping[str, Array], sizes: Mapping[str, int],
     directions: Mapping[str, Array], trace: _Trace,
@@ -960,7 +973,7 @@ def compare(
     # a declared `positive` is drawn so, but an impossible combination (positive and
     # orthogonal) must not be evaluated as if it held
     hypotheses = tuple(hypotheses) + tuple(("positive", S.Var(n)) for n, i in env.items() if "positive" in i.props)
-    trace = _Trace(deadline=None if seconds is None else time.monotonic() + seconds)
+    trace = _Trace(deadline=None if seconds is None else time.monotonic() + seconds, floors=_floors(env))
     worst, evaluated, reason = 0.0, 0, "no draws were requested"
     try:
         for draw_seed in range(seed, seed + draws):
@@ -1007,7 +1020,7 @@ def _judge(
     hypotheses: Iterable[tuple[str, S.Expr]], trace: _Trace, seed: int, point: str = "",
 ) -> Counterexample | str:
     """Both sides at one point where the hypotheses hold, compared on their scales; or why not."""
-    failed = _failed(hypotheses, values, sizes, directions, _Trace(deadline=trace.deadline))
+    failed = _failed(hypotheses, values, sizes, directions, _Trace(deadline=trace.deadline, floors=trace.floors))
     if failed:
         return failed
     trace.difference_levels = 0
@@ -1119,7 +1132,7 @@ def _at_degenerate_points(
         except DomainError:
             continue
         for point, values in _degenerate_points(env, sizes, base, targets, rng):
-            judged = _judge(lhs, rhs, values, sizes, {}, conditions, _Trace(), draw_seed, point)
+            judged = _judge(lhs, rhs, values, sizes, {}, conditions, _Trace(floors=_floors(env)), draw_seed, point)
             if isinstance(judged, str):
                 continue
             evaluated += 1
@@ -1176,11 +1189,13 @@ def _property_counterexample(
 ) -> str | None:
     env, dims = _drawn(env, term)
 
+    floors = _floors(env)
+
     def wrong(values: dict[str, Array], sizes: dict[str, int], draw_seed: int, point: str) -> str | None:
-        if _failed(conditions, values, sizes, {}, _Trace()):
+        if _failed(conditions, values, sizes, {}, _Trace(floors=floors)):
             return None
         try:
-            v, s = evaluate_scaled(term, values, sizes)
+            v, s = _traced(term, values, sizes, {}, _Trace(floors=floors))
         except DomainError:
             return None
         if not (np.isfinite(v).all() and np.isfinite(s).all()) or not refuted(word, v, s):

@@ -421,8 +421,8 @@ def test_draws_have_their_properties(seed, n, c, props, positive):
     if m.shape[0] == m.shape[1] or "diagonal" in props:
         assert np.linalg.cond(m) < 20  # well-conditioned: full rank, moderate inverse
     if "symmetric" in props or "spd" in props:
-        np.testing.assert_allclose(m, m.T, atol=1e-12)
-        np.testing.assert_allclose(dm, dm.T, atol=1e-12)
+        np.testing.assert_array_equal(m, m.T)  # exactly: the prover uses Sᵀ = S
+        np.testing.assert_array_equal(dm, dm.T)
     if "spd" in props:
         assert np.linalg.eigvalsh(m).min() > 0
     if "orthogonal" in props:
@@ -443,6 +443,18 @@ def test_general_draws_are_neither_symmetric_nor_positive():
     values = N.draw_values(env, {"n": 4}, np.random.default_rng(0))
     assert not np.allclose(values["M"], values["M"].T)
     assert (values["v"] < 0).any() or (values["M"] < 0).any()
+
+
+def test_a_property_that_holds_only_to_rounding_is_no_disagreement():
+    """A symmetric orthogonal Q with equal signs is ±I up to rounding: its off-diagonal
+    entries are 1e-16, and so would be their scale if it were |Q|; Q Q = I must hold on
+    every draw, while Q = I must not."""
+    env = env_of(info("Q", "n", "n", "orthogonal", "symmetric"))
+    Q, n = V("Q"), S.Dim.of("n")
+    for seed in range(0, 60, 6):
+        assert agrees(mul(Q, Q), S.Identity(n), env, seed=seed)
+        assert agrees(mul(T(Q), Q), S.Identity(n), env, seed=seed)
+    assert agrees(Q, S.Identity(n), env) is False
 
 
 # ---------------------------------------------------------------------------
