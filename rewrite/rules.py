@@ -1,10 +1,13 @@
 """The rule base: `rules/*.rules` read, compiled, shape-checked and numerically checked at load.
 
-A rule that does not shape-check, or that the numbers contradict, refuses to load with a
-message naming its file, line, and counterexample: a wrong rule must never reach the
-search, because the kernel trusts the rule base (it cannot run numbers). The compiled form
-the kernel reads is written next to the rule files (`compiled.sexp`, with the digest of the
-texts it came from) whenever it is stale, so `rewrite verify` reads rules without a parser.
+A rule that does not shape-check, or that the numbers contradict in the total semantics
+(docs/SEMANTICS.md) — at random points or at degenerate ones (zero, singular and
+rank-deficient matrices, zero shifts, non-positive entries) where its conditions hold —
+refuses to load with a message naming its file, line, the point and both sides' values: a
+wrong rule must never reach the search, because the kernel trusts the rule base (it cannot
+run numbers). The compiled form the kernel reads is written next to the rule files
+(`compiled.sexp`, with the digest of the texts it came from) whenever it is stale, so
+`rewrite verify` reads rules without a parser.
 Each file is a rule set named after it (`trace`, `inverse`, …). Nothing here names a rule.
 Imports: `syntax`, `ruletext`, `compiled`, `kernel`, `shapes`, `sizes`, `numeric`, `errors` — never egglog.
 """
@@ -85,20 +88,44 @@ def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
     return base
 
 
-def validate(rule: RuleText, *, file: str | None = None, seed: int = 0) -> None:
-    """Shape-check a rule and test it on random matrices; raise `RuleError` if it is wrong."""
+def validate(rule: RuleText, *, file: str | None = None, seed: int = 0, draws: int = 8) -> None:
+    """Shape-check a rule and test it in the total semantics where its conditions hold, on
+    `draws` random matrices and at degenerate points (zero, rank-deficient and singular
+    matrices, zero shifts, non-positive entries: `numeric.check_rule`); raise `RuleError`
+    if it is wrong. A property rule (`A B is invertible if …`) is tested the same way:
+    where its conditions hold, its conclusion must (`numeric.check_property`).
+
+    Rules about `d(·)` are tested only at random points: at a degenerate one the derivative
+    is the convention's (0 where a side is not differentiable), which the numbers cannot
+    evaluate, and a rule with `d` states `smooth` for what it differentiates (the kernel
+    discharges that only where the arguments are inside their domains)."""
     try:
         sides, env = rule.patterns()
     except RewriteError as e:
         raise RuleError(f"rule '{rule.name}' does not shape-check: {e.message}", file=file, pos=rule.at) from None
-    if rule.rhs is None:
-        return  # a property rule: nothing to compare (its conclusion is drawn, not computed)
     env, sizes = _drawable(rule, env)
     zero = {t.name for c, t in rule.conditions if c == "zero" and isinstance(t, S.Var)}
+    conditions = [(c, _zero_out(_resolve_sizes(t, sizes), zero, env)) for c, t in rule.compiled().conditions
+                  if not (c == "zero" and isinstance(t, S.Var))]
+    if rule.rhs is None:  # a property rule: its conclusion must hold wherever its conditions do
+        assert rule.prop is not None
+        try:
+            # half the random draws: a property's value is one term, and its degenerate
+            # points (the term itself made singular or zero) are where it fails
+            wrong = numeric.check_property(_zero_out(_resolve_sizes(sides[0], sizes), zero, env), rule.prop, env,
+                                           conditions, seed=seed, draws=draws // 2)
+        except (ValueError, ArithmeticError) as e:
+            raise RuleError(f"rule '{rule.name}' cannot be evaluated: {e}", file=file, pos=rule.at) from None
+        if wrong:
+            raise RuleError(f"rule '{rule.name}' is false: {wrong}", file=file, pos=rule.at)
+        return
     lhs, rhs = (_zero_out(_resolve_sizes(s, sizes), zero, env) for s in sides)
     varying = [v for v in env if ("const" not in env[v].props)]
+    differentiates = any(isinstance(t, S.Call) and t.fn in ("d", *S.DERIVATIVES)
+                         for side in (lhs, rhs) for _, t in S.subterms(side))
     try:
-        verdict = numeric.compare(lhs, rhs, env, seed=seed, draws=8, directions_for=varying)
+        verdict = numeric.check_rule(lhs, rhs, env, conditions, seed=seed, draws=draws, directions_for=varying,
+                                     degenerate=not differentiates)
     except (ValueError, ArithmeticError) as e:
         raise RuleError(f"rule '{rule.name}' cannot be evaluated: {e}", file=file, pos=rule.at) from None
     if verdict.agrees is False:

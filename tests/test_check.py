@@ -360,3 +360,54 @@ def test_a_proof_the_numbers_contradict_is_unsound_not_false(tmp_path, monkeypat
     text = "let A, B, C : Mat(n, n)\nclaim c: tr(A B C) = tr(B A C)\nrefute r: tr(A B C) = tr(B A C)\n"
     results = checker.check_text(text)
     assert [(r.outcome, r.passed) for r in results] == [("unsound", False), ("unsound", False)]
+
+
+# ---------------------------------------------------------------------------
+# Issue 12: the numbers judge each side on its own scale, and end within the budget
+
+SCALED = """let x : Vec(n)
+let A : Mat(2, 3)
+let B : Mat(3, 2)
+let c : Scalar
+refute tiny: 0.000000001 x = 0.000000002 x
+claim ps_small: 0.000000001 (B (A B + (c - c) I)⁻¹ A) = 0.000000001 I
+claim ps_small_assumed: B (A B + (c - c) I)⁻¹ A = I
+"""
+
+
+def test_a_false_identity_times_1e_9_is_false_not_unknown_nor_proved(checker):
+    tiny, small, assumed = checker.check_text(SCALED, "scaled.proof")
+    assert tiny.outcome == "false" and tiny.passed
+    assert small.outcome == "false", small.message
+    assert assumed.outcome == "false", assumed.message
+    # the hypothesis the statement brings in is listed: the numbers checked where it holds
+    assert any(a.startswith("A B + (c - c) I") and a.endswith(" invertible") for a in small.assumptions)
+
+
+HESS_100 = """let x : Vec(100)
+let A : Mat(100, 100)
+claim h: hess(xᵀ A x + sum(exp(x)), x) = A + Aᵀ + diag(exp(x))
+"""
+
+
+def test_the_numbers_end_within_the_budget():
+    """One Hessian over a 100-entry vector took the numeric check > 15 minutes: now the
+    numbers stop at the budget, and the whole check ends within a few budgets (the fastest
+    of three runs, as in test_soundness)."""
+    budget = Budget(seconds=0.5)
+    checker = Checker(Settings(budget=budget))
+    runs = []
+    for _ in range(3):
+        [result] = checker.check_text(HESS_100, "hess.proof")
+        runs.append(result.seconds)
+        assert result.outcome != "proved"
+        assert "the numeric check ran out of time (0.5 s)" in result.message
+        if result.seconds <= 4 * budget.seconds:
+            break
+    assert min(runs) <= 4 * budget.seconds, runs  # the numbers' budget, the search's, and the rest
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64 + 5])
+def test_any_seed_gives_a_result_not_a_traceback(seed):
+    [result] = Checker(Settings(seed=seed)).check_text("let A, B : Mat(n, n)\nrefute r: A B = B A\n", "s.proof")
+    assert result.outcome == "false"

@@ -1,6 +1,7 @@
 """The rule base loads, every rule in it is checked, and a wrong rule refuses to load with
 a message that says where it is and why it is wrong."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,8 @@ def test_a_false_rule_refuses_to_load_naming_file_line_rule_and_counterexample(l
                                   "narrowing : tr(A) = A", "transpose-order : (A B)ᵀ = Aᵀ Bᵀ"])
 def test_a_rule_whose_sides_have_different_shapes_refuses_to_load(line, tmp_path):
     planted = write_rules(tmp_path, "shapes.rules", line)
-    with pytest.raises(RuleError, match=r"does not shape-check: the sides have different shapes") as caught:
+    # read_rules refuses it as it reads (ParseError); a rule made otherwise, at validation
+    with pytest.raises((ParseError, RuleError), match=r"the sides have different shapes") as caught:
         rules.load(str(tmp_path))
     assert str(caught.value).startswith(f"{planted}:3:")
 
@@ -112,7 +114,7 @@ BAD_SYNTAX = [
     ("x : A = B  if A invertible if B invertible", "at most one 'if'"),
     ("x : A is happy", "unknown property 'happy'"),
     ("x : AB = BA", "single letters"),
-    ("x : A = B  if C invertible", "names 'C', which the rule does not use"),
+    ("x : A = B  if C invertible", "the rule does not use"),
     ("x : tr(A, B) = A", "tr takes 1 argument"),
 ]
 
@@ -137,3 +139,86 @@ def test_an_unchecked_load_takes_a_wrong_rule_the_checked_one_refuses(tmp_path):
     assert "tr-swap" in rules.load(str(tmp_path), check=False).texts
     with pytest.raises(RuleError):
         rules.load(str(tmp_path))
+
+
+# ---------------------------------------------------------------------------
+# The total semantics: rules hold everywhere under their stated conditions (issue 12).
+# Each class of wrong rule the issue names is refused at load, and by the degenerate
+# points alone (no random draw), which the message names with both sides' values.
+
+DEGENERATE = [
+    # inv-split without `A + B invertible`: at B = -A the left side is 0, the right one I
+    ("inv-split-bare : A (A + B)⁻¹ = I - B (A + B)⁻¹", r"A = -B, so that A \+ B is singular"),
+    ("inv-id-plus-bare : (I + A)⁻¹ = I - A (I + A)⁻¹", r"A = -I, so that I \+ A is singular"),
+    # push-shift without conditions: s = 0 with A B invertible and B A (larger) singular
+    ("push-shift-bare : (A B + s I)⁻¹ A = A (B A + s I)⁻¹", r"s = 0"),
+    # exp-log read backwards without `A positive`
+    ("exp-log-back : A => exp(log(A))", r"A (= 0|with entries ≤ 0|with zero entries)"),
+    # a cancelling ⊘ rule without `A nonzero`
+    ("hdiv-cancel-bare : (A ⊙ B) ⊘ A => B", r"A (= 0|with zero entries|with entries ≤ 0)"),
+    ("hdiv-self-bare : A ⊘ A => ones", r"A (= 0|with zero entries|with entries ≤ 0)"),
+    ("s-div-s-bare : s / s => 1", r"s = 0"),
+    ("inv-left-square : A⁻¹ A => I  if A square", r"A (= 0|of rank)"),
+    ("sm-denominator : (A + x yᵀ)⁻¹ = A⁻¹ - A⁻¹ x yᵀ A⁻¹ / (1 + yᵀ A⁻¹ x)  if A invertible, x vector, y vector",
+     r"(x|y) scaled by .*, so that (A \+ x yᵀ is singular|1 \+ yᵀ A⁻¹ x is zero)"),
+    ("push-through-ab : (I + A B)⁻¹ = I - A (I + B A)⁻¹ B", r"(A|B) scaled by .*, so that I \+ A B is singular"),
+    ("log-had : log(A ⊙ B) = log(A) + log(B)", r"(A|B) (= 0|with zero entries)"),
+    ("diag-inv-bare : diag(x)⁻¹ = diag(ones ⊘ x)   if x vector", r"x (= 0|with zero entries|of rank)"),
+]
+
+
+@pytest.mark.parametrize("line, point", DEGENERATE, ids=[w[0].split()[0] for w in DEGENERATE])
+def test_a_rule_false_only_at_a_degenerate_point_refuses_to_load(line, point, tmp_path):
+    planted = write_rules(tmp_path, "planted.rules", line, line_no=4)
+    with pytest.raises(RuleError) as caught:
+        rules.load(str(tmp_path))
+    assert str(caught.value).startswith(f"{planted}:4:")
+    assert f"rule '{line.split()[0]}' is false" in str(caught.value)
+    [rule] = read_rules(line)
+    with pytest.raises(RuleError) as caught:
+        rules.validate(rule, draws=0)  # the degenerate points alone
+    message = str(caught.value)
+    assert re.search(f"at the degenerate point {point}", message), message
+    assert "on the left" in message and "on the right" in message or re.search(r"left side  -?\d", message)
+
+
+CORRECTED = [
+    "inv-split : A (A + B)⁻¹ = I - B (A + B)⁻¹   if A + B invertible",
+    "push-shift-s : (A B + s I)⁻¹ A = A (B A + s I)⁻¹   if s invertible",
+    "push-through : (I + A B)⁻¹ A = A (I + B A)⁻¹",  # holds at every point: both sides 0 together
+    "exp-log : exp(log(A)) => A     if A positive",
+    "hdiv-cancel : (A ⊙ B) ⊘ A => B   if A nonzero",
+    "inv-mul : (A B)⁻¹ => B⁻¹ A⁻¹   if A square, B square",
+    "logdet-inv : logdet(A⁻¹) => -logdet(A)   if A square",
+    "sm-applied : (A + x yᵀ)⁻¹ x => A⁻¹ x / (1 + yᵀ A⁻¹ x)   if A invertible, x vector, y vector",
+]
+
+
+@pytest.mark.parametrize("line", CORRECTED, ids=[c.split()[0] for c in CORRECTED])
+def test_the_same_rules_with_their_conditions_pass_at_the_degenerate_points(line):
+    [rule] = read_rules(line)
+    for seed in (0, 1, 2):
+        rules.validate(rule, seed=seed)
+
+
+PROPERTY_WRONG = [
+    ("sum-invertible : A + B is invertible if A invertible, B invertible", "A = -B"),
+    ("inv-any-invertible : A⁻¹ is invertible if A square", "A (= 0|of rank)"),
+    ("norm-any-invertible : norm(A) is invertible", "A = 0"),
+    ("had-half-nonzero : A ⊙ B is nonzero if A nonzero", "B (= 0|with zero entries)"),
+    ("product-symmetric : A B is symmetric if A symmetric, B symmetric", None),
+    ("product-positive : A B is positive if A positive", None),
+]
+
+
+@pytest.mark.parametrize("line, point", PROPERTY_WRONG, ids=[w[0].split()[0] for w in PROPERTY_WRONG])
+def test_a_wrong_property_rule_refuses_to_load(line, point, tmp_path):
+    """The kernel discharges conditions with property rules: a wrong one is as unsound as a
+    wrong equation."""
+    write_rules(tmp_path, "planted.rules", line, line_no=4)
+    with pytest.raises(RuleError, match=f"rule '{line.split()[0]}' is false") as caught:
+        rules.load(str(tmp_path))
+    word = line.split(" is ")[1].split()[0]
+    assert f"is not {word}" in str(caught.value)
+    if point:
+        assert re.search(f"at the degenerate point {point}", str(caught.value)), str(caught.value)
