@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -146,14 +146,17 @@ class Checker:
         lhs, rhs, _ = check_statement(stmt, env)
         hypotheses = kernel.assumptions(lhs, rhs, env)
         result.assumptions = _shown(hypotheses, env)
-        verdict = self._numbers(lhs, rhs, env, hypotheses)
+        # one budget for the statement: the numbers may take half of it, the search the rest
+        start = time.perf_counter()
+        verdict = self._numbers(lhs, rhs, env, hypotheses, self.settings.budget.seconds / 2)
         if verdict.agrees is False:
             assert verdict.counterexample is not None
             self._probe(stmt, env, pf, lhs, rhs, result)
             result.counterexample = _counterexample(verdict.counterexample)
             result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe()]))
             return
-        gradient, chains = self._search(lhs, rhs, env, result, self.settings.budget)
+        left = max(0.0, self.settings.budget.seconds - (time.perf_counter() - start))
+        gradient, chains = self._search(lhs, rhs, env, result, replace(self.settings.budget, seconds=left))
         if chains is None:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
@@ -163,10 +166,11 @@ class Checker:
             result.outcome = "unknown"
             result.message = f"proved by the kernel, but the numeric check could not run: {verdict.reason}"
 
-    def _numbers(self, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple) -> numeric.Verdict:
+    def _numbers(self, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple,
+                 seconds: float | None = None) -> numeric.Verdict:
         """The numeric check of `lhs = rhs` at points where the hypotheses hold."""
         return numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws,
-                               hypotheses=hypotheses, seconds=self.settings.budget.seconds)
+                               hypotheses=hypotheses, seconds=seconds or self.settings.budget.seconds)
 
     def _probe(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
                result: Result) -> None:

@@ -191,8 +191,8 @@ class _Plain(_Printer):
         else:
             arg, suffix = e.arg, self.power_suffix(e.exponent)
         text = self.operand(arg, POSTFIX, in_norm)
-        if isinstance(arg, S.Power):
-            text = self.paren(self.expr(arg))  # (A²)³, not A²³; (A^2)^T, not A^2^T
+        if isinstance(arg, S.Power) or isinstance(arg, S.Inverse) and isinstance(e, (S.Inverse, S.Power)):
+            text = self.paren(self.expr(arg))  # (A²)³, not A²³; (A⁻¹)⁻¹, not A⁻¹⁻¹ (refused as ambiguous)
         elif self.unicode and isinstance(e, S.Power) and e.exponent.denominator == 1:
             # A superscript must not run into the one before it (A⁻¹² is A to the -12),
             # and ‖A‖² is the squared norm, not a power of ‖A‖.

@@ -185,8 +185,8 @@ def test_language_fragments(text, tree):
         ("A : B : C", S.Frob(S.Frob(A, B), C)),
         ("A²ᵀ", T(S.Power(A, 2))),
         ("Aᵀ²", S.Power(T(A), 2)),
-        ("A⁻¹⁻¹", inv(inv(A))),
-        ("A^2^3", S.Power(S.Power(A, 2), 3)),
+        ("(A⁻¹)⁻¹", inv(inv(A))),
+        ("(A^2)^3", S.Power(S.Power(A, 2), 3)),
         ("x'''", T(T(T(x)))),
         ("f (x)", S.Mul(f, x)),
         ("tr(A)ᵀ", T(S.Call("tr", (A,)))),
@@ -195,6 +195,13 @@ def test_language_fragments(text, tree):
 )
 def test_precedence(text, tree):
     assert parse_expr(text) == tree
+
+
+@pytest.mark.parametrize("text", ["2^3^2", "A^2^3", "A⁻¹⁻¹", "A^-1^2", "s²^3"])
+def test_a_power_of_a_power_needs_brackets(text):
+    """A person reads `2^3^2` as 2^(3^2) = 512; a left-to-right parse gives 64."""
+    with pytest.raises(ParseError, match="a power of a power is ambiguous"):
+        parse_expr(text)
 
 
 # ---------------------------------------------------------------------------

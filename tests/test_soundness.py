@@ -275,10 +275,7 @@ def test_every_round_of_the_egraph_ends_within_its_time_limit():
 
 
 # Known gaps of the numbers, each a true identity they refute: strict, so that a fix shows.
-NUMERIC_GAPS = {
-    "sqrt(x ⊙ x) = x": "numeric.draw_values ignores a declared `positive` (only its positive redraw makes "
-                       "entries positive), so a truth that rests on the declaration is refuted",
-}
+NUMERIC_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("decls, statement, true", [
@@ -323,7 +320,8 @@ def test_every_rule_holds_with_a_variable_at_zero():
     tally = campaign.rules_at_zero()
     assert not tally.findings, tally.findings
     assert tally.counts["rules with a variable at zero", "agree"] >= 100, dict(tally.counts)
-    assert tally.counts["rules with a variable at zero", "agree by convention"] >= 5, dict(tally.counts)
+    # the numbers now evaluate most conventions themselves; a few still need the campaign's own
+    assert tally.counts["rules with a variable at zero", "agree by convention"] >= 1, dict(tally.counts)
 
 
 @pytest.mark.parametrize("text", [
