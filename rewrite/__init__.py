@@ -6,9 +6,11 @@ that a small kernel replays, and spot-checked numerically.
 
 From Python: declare names with `Mat`, `Vec`, `Scalar`, build terms with operators and
 the language's functions, and call `prove(lhs, rhs)`, `simplify(expr)` or `derive(f, X)`.
+For code: `check_gradient(loss, grad, wrt=..., shapes=...)` traces numpy or JAX functions
+and checks the gradient the same way (`check_equal`, `trace`; `rewrite.testing` for tests).
 """
 
-from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError
+from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError, TraceError
 from .kernel import CheckError
 from .parse import parse_expr, parse_file
 
@@ -19,6 +21,9 @@ def __getattr__(name: str):
     if name in ("Checker", "Result", "Settings", "check_file"):
         from . import check
         return getattr(check, name)
+    if name in ("check_gradient", "check_equal", "trace"):
+        from . import codecheck
+        return getattr(codecheck, name)
     if name in __all__ or name == "sum":
         from . import api
         return getattr(api, name)
@@ -31,7 +36,7 @@ __all__ = [
     "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Proof", "Unknown",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt", "sigmoid",
     "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
-    "Checker", "Result", "Settings", "check_file",
-    "RewriteError", "ParseError", "ShapeError", "RuleError", "BudgetError", "CheckError",
+    "Checker", "Result", "Settings", "check_file", "check_gradient", "check_equal", "trace",
+    "RewriteError", "ParseError", "ShapeError", "RuleError", "BudgetError", "CheckError", "TraceError",
     "parse_expr", "parse_file",
 ]
