@@ -189,17 +189,21 @@ def _sigmoid(e: S.Expr) -> S.Expr:
     """numpy has no sigmoid; `1 / (1 + exp(-z))` is how numpy code writes it, and it is the
     language's definition of `sigmoid(z)` (the numbers compute it the same way), so it is
     written `sigmoid(z)` (`1 / (1 + exp(u))` is `sigmoid(-u)`)."""
-    if not isinstance(e, (S.Div, S.HadamardDiv)) or not _is_one(e.left) or not isinstance(e.right, S.Add):
+    # the same shape throughout: 1 / (1 + exp(u)) of scalars, ones ⊘ (ones + exp(U)) of arrays
+    # (`ones(n) / (1 + exp(s))` is a vector, not sigmoid(-s))
+    if isinstance(e, S.Div):
+        one = lambda t: _literal(t) == 1  # noqa: E731
+    elif isinstance(e, S.HadamardDiv):
+        one = lambda t: isinstance(t, S.Ones)  # noqa: E731
+    else:
         return e
-    for one, exp in ((e.right.left, e.right.right), (e.right.right, e.right.left)):
-        if _is_one(one) and isinstance(exp, S.Call) and exp.fn == "exp":
+    if not one(e.left) or not isinstance(e.right, S.Add):
+        return e
+    for unit, exp in ((e.right.left, e.right.right), (e.right.right, e.right.left)):
+        if one(unit) and isinstance(exp, S.Call) and exp.fn == "exp":
             (u,) = exp.args
             return S.Call("sigmoid", (u.arg if isinstance(u, S.Neg) else S.Neg(u),))
     return e
-
-
-def _is_one(e: S.Expr) -> bool:
-    return _literal(e) == 1 or isinstance(e, S.Ones)
 
 
 def _binary(op: str, a: Array, b: Array, broadcast: bool) -> Array:
@@ -227,7 +231,7 @@ def _broadcast_hint(a: Dims, b: Dims) -> str:
 def _with_scalar(op: str, a: Array, b: Array) -> Array:
     if not a.dims:  # scalar op array
         s, arr = a.expr, b
-        trees = {"+": lambda: S.Add(filled(s, arr.dims), arr.expr),
+        trees = {"+": lambda: S.Add(filled(s, arr.dims), arr.expr) if _literal(s) != 0 else arr.expr,
                  "-": lambda: S.Sub(filled(s, arr.dims), arr.expr) if _literal(s) != 0 else S.Neg(arr.expr),
                  "*": lambda: scaled(s, arr.expr),
                  "/": lambda: S.HadamardDiv(filled(s, arr.dims), arr.expr)}

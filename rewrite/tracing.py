@@ -570,12 +570,19 @@ class UsesJax(Exception):
 
 
 def call(f: Callable, values: Mapping[str, Any]) -> Any:
-    """`f` applied to `values` by parameter name (positional-only ones by position)."""
-    positional, keywords = [], {}
-    for p in inspect.signature(f).parameters.values():
-        if p.name not in values:
-            continue
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY:
+    """`f` applied to `values` by parameter name: positionally up to the first parameter
+    without a value (`jax.grad(f, argnums=1)` counts positions), by keyword after it;
+    names `f` does not list go to its `**kwargs`."""
+    params = inspect.signature(f).parameters
+    positional, keywords, gap = [], {}, False
+    for p in params.values():
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            gap = True
+        elif p.kind is inspect.Parameter.VAR_KEYWORD:
+            keywords.update({k: v for k, v in values.items() if k not in params})
+        elif p.name not in values:
+            gap = True
+        elif not gap and p.kind is not inspect.Parameter.KEYWORD_ONLY:
             positional.append(values[p.name])
         else:
             keywords[p.name] = values[p.name]

@@ -2,7 +2,7 @@
 
 JAX already traces: `make_jaxpr` runs the function on abstract arrays and records its
 primitives (`dot_general`, `add`, `reduce_sum`, `broadcast_in_dim`, ...). We run it at
-concrete sizes — each size name a distinct prime above every integer size, so any axis
+concrete sizes — each size name a distinct prime that divides no integer size, so any axis
 length factors back into size names uniquely — and interpret the program with the same
 whole-array operations as numpy code (`arrays`). Library functions that compile to
 factorisations (`jnp.linalg.inv` is an LU solve) are recognised by name and checked to be
@@ -12,8 +12,8 @@ primitive by primitive. Whatever the arguments do not reach is evaluated (consta
 `jnp.eye(n)`) and must be a constant the language can write.
 
 A size used as a number (`jnp.mean`, `x.shape[0]`) leaves no trace in the program, only a
-number; so the function is traced twice, with two sets of primes, and the two trees must be
-the same. JAX is optional: it is imported on first use.
+number, and Python code may branch on a size; so the function is traced twice, at small and
+at larger primes, and the two trees must be the same. JAX is optional: it is imported on first use.
 Imports: `arrays`, `tracing` (locations, `call`), `errors`, `shapes`, `syntax`; jax.
 """
 
@@ -55,25 +55,28 @@ Value = Array | np.ndarray | Poison
 # Sizes
 
 
-def _primes(above: int, count: int) -> list[int]:
-    out, k = [], max(above, 2) + 1
+def _primes(start: int, count: int, allowed: Callable[[int], bool]) -> list[int]:
+    out, k = [], start
     while len(out) < count:
-        if all(k % p for p in range(2, int(k ** 0.5) + 1)):
+        if all(k % p for p in range(2, int(k ** 0.5) + 1)) and allowed(k):
             out.append(k)
         k += 1
     return out
 
 
 def _assignments(inputs: Mapping[str, Dims]) -> list[dict[str, int]]:
-    """Two assignments of distinct primes to the size names, sharing no prime, each above
-    every integer size (so a length factors into names and one integer uniquely)."""
+    """Two assignments of distinct primes to the size names: small ones (2, 3, 5, ...) and
+    larger ones (from 11), none dividing an integer size, so that a length factors into
+    names and one integer uniquely, and code that branches on a size (`if n > 3`) or uses
+    it as a number likely traces differently at the two."""
     names = sorted({a for dims in inputs.values() for d in dims for a in d.atoms})
-    largest = max([d.coeff for dims in inputs.values() for d in dims] + [3])
-    primes = _primes(largest, 2 * len(names))
-    first, second = primes[: len(names)], primes[len(names):]
     if not names:  # every size an integer: a size used as a number is that number
         return [{}]
-    return [dict(zip(names, first)), dict(zip(names, reversed(second)))]
+    integers = {d.coeff for dims in inputs.values() for d in dims}
+    allowed = lambda p: all(c % p for c in integers)  # noqa: E731
+    small = _primes(2, len(names), allowed)
+    large = _primes(11, len(names), lambda p: allowed(p) and p not in small)
+    return [dict(zip(names, small)), dict(zip(names, reversed(large)))]
 
 
 def _length(size: Size, primes: Mapping[str, int]) -> int:
@@ -407,7 +410,7 @@ def _dot_general(it: _Interpreter, eqn: Any, a: Array, b: Array) -> Array:
     (i,), (j,) = left, right
     # as a matrix L whose columns are contracted, and R whose rows are
     if a.ndim == 1:
-        lhs, free_left = S.Transpose(a.expr), ()
+        lhs, free_left = A.transposed(a.expr), ()
     else:
         lhs, free_left = (a.expr, (a.dims[0],)) if i == 1 else (A.transposed(a.expr), (a.dims[1],))
     if b.ndim == 1:
