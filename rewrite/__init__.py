@@ -6,10 +6,12 @@ that a small kernel replays, and spot-checked numerically.
 
 From Python: declare names with `Mat`, `Vec`, `Scalar`, build terms with operators and
 the language's functions, and call `prove(lhs, rhs)`, `simplify(expr)` or `derive(f, X)`.
+For code: `check_gradient(loss, grad, wrt=..., shapes=...)` traces numpy or JAX functions
+and checks the gradient the same way (`check_equal`, `trace`; `rewrite.testing` for tests).
 """
 
 from . import printing as _printing  # noqa: F401  (expressions typeset in notebooks)
-from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError
+from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError, TraceError
 from .kernel import CheckError
 
 
@@ -22,6 +24,9 @@ def __getattr__(name: str):
     if name in ("parse_expr", "parse_file"):  # lark, loaded on first use: `verify` runs without it
         from . import parse
         return getattr(parse, name)
+    if name in ("check_gradient", "check_equal", "trace"):
+        from . import codecheck
+        return getattr(codecheck, name)
     if name in __all__ or name == "sum":
         from . import api
         return getattr(api, name)
@@ -34,7 +39,7 @@ __all__ = [
     "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Proof", "Unknown",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt", "sigmoid",
     "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
-    "Checker", "Result", "Settings", "check_file",
-    "RewriteError", "ParseError", "ShapeError", "RuleError", "BudgetError", "CheckError",
+    "Checker", "Result", "Settings", "check_file", "check_gradient", "check_equal", "trace",
+    "RewriteError", "ParseError", "ShapeError", "RuleError", "BudgetError", "CheckError", "TraceError",
     "parse_expr", "parse_file",
 ]

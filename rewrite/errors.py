@@ -57,3 +57,8 @@ class RuleError(RewriteError):
 
 class BudgetError(RewriteError):
     """Raised internally when a search budget is exhausted (reported as `unknown`)."""
+
+
+class TraceError(RewriteError):
+    """A Python function that cannot be traced to an expression of the language: the
+    message names the operation, `file` and `pos` the line of the user's code."""
