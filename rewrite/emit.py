@@ -103,6 +103,23 @@ def parse_sizes(text: str) -> dict[str, int]:
     return out
 
 
+def check_options(backend: str, name: str, sizes: Mapping[str, int] | None, env: Env) -> dict[str, int]:
+    """The options of `emit`, refused with a clear message when they cannot work (the
+    command line asks before it derives anything); the sizes as a dict."""
+    if backend not in codegen.BACKENDS:
+        raise RewriteError(f"unknown backend '{backend}' (known: {', '.join(codegen.BACKENDS)})")
+    if not name.isidentifier() or codegen.keyword.iskeyword(name) or name.startswith("_") \
+            or name in codegen.MODULE_NAMES:
+        raise RewriteError(f"'{name}' cannot name the emitted function (a Python identifier, not a keyword, "
+                           "not starting with _, not np, jnp, jax, torch, math or check_grad)")
+    sizes = dict(sizes or {})
+    unknown = set(sizes) - set(env.dims)
+    if unknown:
+        raise RewriteError(f"--sizes names {', '.join(sorted(unknown))}, which no declaration uses "
+                           f"(sizes: {', '.join(sorted(env.dims)) or 'none'})")
+    return sizes
+
+
 def emit(checker: Checker, f: S.Expr, x: S.Expr, kind: str, env: Env, derived: S.Expr, derivation: Result, *,
          backend: str = "numpy", name: str = DEFAULT_NAME, value: bool = False, with_check: bool = False,
          sizes: Mapping[str, int] | None = None, order: Sequence[str] | None = None) -> Emitted:
@@ -111,19 +128,9 @@ def emit(checker: Checker, f: S.Expr, x: S.Expr, kind: str, env: Env, derived: S
     Parameters are the declared names `f` uses, and the variable, in the order of
     `order` (default: the declarations'); `sizes` are the dimension values the products
     are associated for (others: `arrange.DEFAULT_SIZE`)."""
-    if backend not in codegen.BACKENDS:
-        raise RewriteError(f"unknown backend '{backend}' (known: {', '.join(codegen.BACKENDS)})")
-    if not name.isidentifier() or codegen.keyword.iskeyword(name) or name.startswith("_") \
-            or name in codegen.MODULE_NAMES:
-        raise RewriteError(f"'{name}' cannot name the emitted function (a Python identifier, not a keyword, "
-                           "not starting with _, not np, jnp, jax, torch, math or check_grad)")
+    sizes = check_options(backend, name, sizes, env)
     if derivation.outcome != "proved":
         raise RewriteError(f"the {WHAT[kind]} is not proved ({derivation.outcome}): nothing to emit")
-    sizes = dict(sizes or {})
-    unknown = set(sizes) - set(env.dims)
-    if unknown:
-        raise RewriteError(f"--sizes names {', '.join(sorted(unknown))}, which no declaration uses "
-                           f"(sizes: {', '.join(sorted(env.dims)) or 'none'})")
     variable = x.args[0].name if isinstance(x, S.Call) else x.name  # type: ignore[attr-defined]
     used = S.free_names(f) | {variable}
     names = [n for n in (order or list(env)) if n in used]
