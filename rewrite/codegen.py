@@ -153,6 +153,7 @@ class _Lowering:
         self.b = backend
         self.lines: list[str] = []
         self.memo: dict[S.Expr, Code] = {}
+        self.memo_bound: set[S.Expr] = set()  # subterms held in a temporary
         self.sizes: dict[str, str] = {}
         self.temps = 0
         self.helpers: set[str] = set()
@@ -267,6 +268,7 @@ class _Lowering:
         c = self._lower(e)
         if self.counts.get(e, 0) >= 2 and not _trivial(c):
             c = self.bind(c)
+            self.memo_bound.add(e)
         self.memo[e] = c
         return c
 
@@ -390,6 +392,12 @@ class _Lowering:
         ca, cb = self.code(a), self.code(b)
         if "scalar" in (ca.kind, cb.kind):
             return self._binary(ca, "*", cb, MUL, kind)
+        # Mᵀ v as v M, and vᵀ Mᵀ as M v: the same product with no transpose to make (XLA
+        # copies a transposed matrix before a matrix-vector product; BLAS does not care)
+        if cb.kind == "col" and isinstance(a, S.Transpose) and self.kind(a.arg) == "mat" and a not in self.memo_bound:
+            return self._binary(cb, "@", self.code(a.arg), MUL, kind)
+        if ca.kind == "row" and isinstance(b, S.Transpose) and self.kind(b.arg) == "mat" and b not in self.memo_bound:
+            return self._binary(self.code(b.arg), "@", ca, MUL, kind)
         if ca.kind == "col" and cb.kind == "row":
             return Code(f"{self.ns('outer')}({ca.text}, {cb.text})", ATOM, kind)
         return self._binary(ca, "@", cb, MUL, kind)
