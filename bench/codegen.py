@@ -9,7 +9,8 @@ times on the same float64 inputs:
 - `jax.grad` / `jax.hessian` under `jax.jit`, and the emitted JAX module under `jax.jit`;
 
 and the peak memory of one call (tracemalloc: numpy's allocations; JAX's are XLA's and
-not seen). Each time is the fastest of `--repeat` rounds of calls (compilation excluded).
+not seen). Every library runs on one thread; each time is the process's CPU time per call, the
+fastest of `--repeat` rounds in which the functions take turns (compilation excluded).
 It prints a table; it is a benchmark, not a test.
 
     PYTHONPATH=. python bench/codegen.py [--repeat 5] [--quick] [--markdown]
@@ -42,6 +43,12 @@ import jax.numpy as jnp  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 from rewrite import derive  # noqa: E402
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
 
 
 def _sig(z, xp=np):
@@ -147,22 +154,26 @@ CASES = [
 ]
 
 
+CLOCK = time.process_time  # CPU time of this process: waiting for a core shared with others is not counted
+
+
 def timed(fns: dict[str, tuple[Callable, list, Callable]], repeat: int) -> dict[str, float]:
-    """Seconds per call of each function: the fastest of `repeat` rounds; the functions
-    take turns within each round, so a change of load hits them all alike."""
+    """CPU seconds per call of each function (every library runs on one thread): the
+    fastest of `repeat` rounds; the functions take turns within each round, so a change
+    of load hits them all alike."""
     number = {}
     for key, (fn, args, block) in fns.items():
         block(fn(*args))  # compile, warm caches
-        start = time.perf_counter()
+        start = CLOCK()
         block(fn(*args))
-        number[key] = max(1, int(0.05 / max(time.perf_counter() - start, 1e-7)))
+        number[key] = max(1, int(0.02 / max(CLOCK() - start, 1e-6)))
     times: dict[str, list[float]] = {key: [] for key in fns}
     for _ in range(repeat):
         for key, (fn, args, block) in fns.items():
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(number[key]):
                 block(fn(*args))
-            times[key].append((time.perf_counter() - start) / number[key])
+            times[key].append((CLOCK() - start) / number[key])
     return {key: min(t) for key, t in times.items()}
 
 
@@ -211,13 +222,13 @@ def run(case: Case, repeat: int) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--quick", action="store_true", help="sizes divided by 4")
     p.add_argument("--markdown", action="store_true")
     args = p.parse_args(argv)
     print(f"python {platform.python_version()}, numpy {np.__version__}, jax {jax.__version__}, "
-          f"autograd {getattr(autograd, '__version__', '?')}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
-          "float64 everywhere; ms per call, fastest of rounds", flush=True)
+          f"autograd {_version('autograd')}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
+          "float64, one thread everywhere; CPU ms per call, fastest of rounds", flush=True)
     head = ["case", "sizes", "emitted np", "hand np", "×hand", "autograd", "×autograd", "jax jit", "emitted jax jit",
             "×jax", "KiB emitted/hand/autograd", "agree"]
     rows = []

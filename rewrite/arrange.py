@@ -329,9 +329,9 @@ class Arranger:
         return build(0, n - 1)
 
     def _step_cost(self, left: S.Expr | None, right: S.Expr | None, p: int, q: int, r: int) -> int:
-        if (left is not None and _is_diag(left)) or (right is not None and _is_diag(right)):
-            return TRAFFIC * p * r
-        return p * q * r + p * q + q * r + TRAFFIC * p * r
+        """The product of two sub-chains; a sub-chain that is one `diag` scales."""
+        return self.product_cost(left if left is not None else S.Num(1), right if right is not None else S.Num(1),
+                                 p, q, r)
 
     def _distribute(self, e: S.Expr) -> S.Expr:
         """Products over sums, bottom-up, wherever the cost model says it is cheaper."""
@@ -358,6 +358,8 @@ class Arranger:
             if isinstance(t, S.Mul) or not _solved(t):
                 candidates.append((self.entries(t), order, path))
         if not candidates:
+            if _is_diag(tree):  # diag is linear: c diag(v) = diag(c v), n entries scaled, not n²
+                return S.Call("diag", (op(tree.args[0]),))  # type: ignore[attr-defined]
             return op(tree)
         _, _, path = min(candidates)
         return S.replace_at(tree, path, op(S.at_path(tree, path)))

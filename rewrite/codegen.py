@@ -15,7 +15,7 @@ handed in.
 The interface: vectors (n×1 and 1×n) are 1-D arrays, 1×1 values are scalars (floats),
 matrices 2-D. Names that are not Python identifiers are spelled as `spell` says.
 Nothing here imports numpy: the text is generated, the caller runs it.
-Imports: `syntax`, `shapes`, `printing`, `arrange` (for shapes), `errors`.
+Imports: `syntax`, `shapes`, `arrange` (for shapes), `errors`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import keyword
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from . import syntax as S
 from .arrange import Arranger
@@ -528,7 +528,3 @@ def _two_d(c: Code) -> str:
 def params_of(names: Sequence[str], env: Env, taken: Iterable[str] = ()) -> list[Param]:
     spelled = spell(names, taken)
     return [Param(n, spelled[n], env[n].shape, env[n].props) for n in names]
-
-
-def sizes_text(sizes: Mapping[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sizes.items())

@@ -8,7 +8,7 @@ proved: the derivation certificate says `kind(f, x) = G`, the rearrangement cert
 `G = R`. If the rearrangement cannot be proved, the module computes `G` as derived and
 says so in a comment. With `value`, `f` itself is computed alongside (arranged and proved
 the same way, `f = F`), sharing its subterms with the derivative.
-Imports: `syntax`, `shapes`, `printing`, `arrange`, `codegen`, `check` (the checker).
+Imports: `syntax`, `shapes`, `printing`, `errors`, `arrange`, `codegen`, `check` (the checker, for types).
 """
 
 from __future__ import annotations

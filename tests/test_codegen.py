@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from emitted import agreement
@@ -311,6 +311,32 @@ def _draws(exprs, seed):
         yield from draws(exprs, ENV, range(seed, seed + 1))
     except ValueError:  # a value the numeric check cannot evaluate at these sizes
         return
+
+
+FUZZ_LETS = ["A : Mat(m, n)", "x : Vec(n)", "b : Vec(m)", "X : Mat(n, n) invertible", "S : Mat(n, n) symmetric",
+             "s : Scalar"]
+FUZZ_ENV = env_from_decls([parse_decl(t) for t in FUZZ_LETS])
+
+
+# No shrinking: each example runs a search. The shared checker raises the recursion limit.
+@pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(data=st.data())
+def test_the_emitted_gradient_of_a_random_expression_is_its_gradient(data) -> None:
+    """The whole path beyond the examples: a gradient `derive` proves for a random scalar
+    expression, emitted, computes the numbers' gradient."""
+    f = data.draw(well_shaped(FUZZ_ENV, SCALAR, max_depth=2), "f")
+    names = sorted(S.free_names(f))
+    assume(names)
+    x = S.Var(data.draw(st.sampled_from(names), "wrt"))
+    d = derive(f, x, let=FUZZ_LETS, timeout=0.5)
+    assume(d[1])
+    e = d.emit()
+    assert e.rearranged
+    order = [n for n in FUZZ_ENV if n in S.free_names(f) | {x.name}]
+    seed = data.draw(st.integers(0, 99), "seed")
+    checked = agreement(module(e.source)["grad"], f, x, "grad", FUZZ_ENV, order, seeds=range(seed, seed + 2))
+    assume(checked > 0)
 
 
 # ---------------------------------------------------------------------------
