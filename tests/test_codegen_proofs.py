@@ -9,6 +9,7 @@ per process (`derived`) and shared by the numpy and the JAX test.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
@@ -77,10 +78,27 @@ def test_the_proofs_have_derivative_claims() -> None:
     assert {kind for _, _, kind, _ in CLAIMS.values()} == {"grad", "jac", "hess"}
 
 
+def factorisations(source: str) -> tuple[list[str], list[str]]:
+    """The matrices the module inverts, and those it solves with (`X.T` counted as `X`)."""
+    inverted, solved = [], []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            matrix = ast.unparse(node.args[0])
+            if node.func.attr == "inv":
+                inverted.append(matrix)
+            elif node.func.attr == "solve":
+                solved.append(matrix[:-2] if matrix.endswith(".T") else matrix)
+    return inverted, solved
+
+
 def run(claim_id: str, backend: str, convert=lambda a: a) -> None:
     f, x, kind, env = CLAIMS[claim_id]
     e = emitted(claim_id, backend)
     assert e.rearranged, [s.result.message for s in e.steps if not s.proved]
+    inverted, solved = factorisations(e.source)
+    assert len(inverted) == len(set(inverted)), inverted  # no inverse formed twice
+    assert not set(inverted) & set(solved), (inverted, solved)  # inverted, then solved with again
+    assert all(solved.count(m) <= 2 for m in solved), solved
     namespace: dict = {}
     exec(compile(e.source, claim_id, "exec"), namespace)  # noqa: S102 - the module under test
     names = [n for n in env if n in S.free_names(f) | S.free_names(x)]
