@@ -72,7 +72,7 @@ BACKENDS: dict[str, Backend] = {
 }
 
 # Names the emitted module binds itself; a declared name spelled like one gets a `_`.
-MODULE_NAMES = frozenset({"np", "jnp", "jax", "torch", "math", "check_grad"})
+MODULE_NAMES = frozenset({"np", "jnp", "jax", "torch", "math", "abs", "check_grad"})
 
 # Precedence of the code text, as Python parses it.
 ADD, MUL, UNARY, POW, ATOM = 1, 2, 3, 4, 5
@@ -82,7 +82,7 @@ def spell(names: Sequence[str], taken: Iterable[str] = ()) -> dict[str, str]:
     """Python spellings of declared names, in order: subscript digits become `_` and the
     ASCII digits (`W₁` → `W_1`); the result is NFKC-normalised, as Python reads
     identifiers (`ϑ` → `θ`); a keyword, a name the module binds (`np`, `jnp`, `jax`,
-    `torch`, `math`, `check_grad`, the function's own name) or a spelling an earlier
+    `torch`, `math`, `abs`, `check_grad`, the function's own name) or a spelling an earlier
     name already has gets `_` appended until it is free (`lambda` → `lambda_`)."""
     used = set(MODULE_NAMES) | set(taken)
     out: dict[str, str] = {}

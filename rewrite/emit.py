@@ -111,7 +111,7 @@ def check_options(backend: str, name: str, sizes: Mapping[str, int] | None, env:
     if not name.isidentifier() or codegen.keyword.iskeyword(name) or name.startswith("_") \
             or name in codegen.MODULE_NAMES:
         raise RewriteError(f"'{name}' cannot name the emitted function (a Python identifier, not a keyword, "
-                           "not starting with _, not np, jnp, jax, torch, math or check_grad)")
+                           "not starting with _, not np, jnp, jax, torch, math, abs or check_grad)")
     sizes = dict(sizes or {})
     unknown = set(sizes) - set(env.dims)
     if unknown:
