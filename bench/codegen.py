@@ -13,7 +13,7 @@ not seen). Every library runs on one thread; each time is the process's CPU time
 fastest of `--repeat` rounds in which the functions take turns (compilation excluded).
 It prints a table; it is a benchmark, not a test.
 
-    PYTHONPATH=. python bench/codegen.py [--repeat 5] [--quick] [--markdown]
+    PYTHONPATH=. python bench/codegen.py [--repeat 15] [--quick] [--markdown] [--only WORD ...]
 """
 
 from __future__ import annotations
@@ -225,6 +225,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--quick", action="store_true", help="sizes divided by 4")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--only", nargs="+", metavar="WORD", help="the cases whose name contains one of these words")
     args = p.parse_args(argv)
     print(f"python {platform.python_version()}, numpy {np.__version__}, jax {jax.__version__}, "
           f"autograd {_version('autograd')}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
@@ -233,6 +234,8 @@ def main(argv=None) -> int:
             "×jax", "KiB emitted/hand/autograd", "agree"]
     rows = []
     for case in CASES:
+        if args.only and not any(w in case.name for w in args.only):
+            continue
         if args.quick:
             case.sizes = {k: max(2, v // 4) for k, v in case.sizes.items()}
         r = run(case, args.repeat)

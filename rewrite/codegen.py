@@ -47,6 +47,7 @@ class Backend:
     zeros: str
     asarray: str  # turns a numpy array (drawn by check_grad) into this library's array
     helpers: tuple[tuple[str, str], ...] = ()  # name used in a template → its definition
+    vector_first: bool = False  # `Aᵀ v` written `v @ A` (XLA copies a transposed matrix first)
 
     @property
     def linalg(self) -> str:
@@ -62,7 +63,7 @@ BACKENDS: dict[str, Backend] = {
     ),
     "jax": Backend(
         "jax", ("import jax", "import jax.numpy as jnp"), "jnp", "jax.nn.sigmoid({})", "jnp.eye({n})",
-        "jnp.ones({shape})", "jnp.zeros({shape})", "jnp.asarray({})",
+        "jnp.ones({shape})", "jnp.zeros({shape})", "jnp.asarray({})", vector_first=True,
     ),
     "torch": Backend(
         "torch", ("import torch",), "torch", "torch.sigmoid({})", "torch.eye({n}, dtype=_dtype)",
@@ -139,15 +140,36 @@ class Body:
     inverses: int = 0
 
 
-def lower(roots: Sequence[S.Expr], params: Sequence[Param], env: Env, backend: Backend) -> Body:
-    """The statements computing `roots` (arranged, elaborated) from the parameters."""
-    return _Lowering(roots, params, env, backend).run()
+def lower(roots: Sequence[S.Expr], params: Sequence[Param], env: Env, backend: Backend,
+          size_parameters: dict[str, str] | None = None) -> Body:
+    """The statements computing `roots` (arranged, elaborated) from the parameters;
+    `size_parameters` names the parameters holding sizes no array's shape carries."""
+    return _Lowering(roots, params, env, backend, size_parameters or {}).run()
+
+
+def free_sizes(roots: Sequence[S.Expr], params: Sequence[Param]) -> list[str]:
+    """Dimension names the roots write (`I(k)`, `ones(k)`) that no parameter's shape
+    carries as a whole dimension: the emitted function takes these as keywords."""
+    carried = {a for p in params if p.kind != "scalar" for s in (p.shape.rows, p.shape.cols)
+               if s.coeff == 1 and len(s.atoms) == 1 for a in s.atoms}
+    written: list[str] = []
+    for root in roots:
+        for _, t in S.subterms(root):
+            dims = (t.size,) if isinstance(t, S.Identity) else (t.rows, t.cols) if isinstance(t, (S.Ones, S.Zeros)) \
+                else ()
+            for d in dims:
+                for f in (d.factors if d is not None else ()):
+                    if isinstance(f, str) and f not in carried and f not in written:
+                        written.append(f)
+    return sorted(written)
 
 
 class _Lowering:
-    def __init__(self, roots: Sequence[S.Expr], params: Sequence[Param], env: Env, backend: Backend) -> None:
+    def __init__(self, roots: Sequence[S.Expr], params: Sequence[Param], env: Env, backend: Backend,
+                 size_parameters: dict[str, str]) -> None:
         self.roots = list(roots)
         self.params = list(params)
+        self.size_parameters = size_parameters
         self.names = {p.name: p.spelled for p in params}
         self.shapes = Arranger(env)
         self.b = backend
@@ -224,6 +246,8 @@ class _Lowering:
         return " * ".join(parts)
 
     def _dimension(self, atom: str) -> str:
+        if atom in self.size_parameters:
+            return self.size_parameters[atom]
         if atom not in self.sizes:
             want = Size.of(atom)
             for p in self.params:
@@ -392,12 +416,15 @@ class _Lowering:
         ca, cb = self.code(a), self.code(b)
         if "scalar" in (ca.kind, cb.kind):
             return self._binary(ca, "*", cb, MUL, kind)
-        # Mᵀ v as v M, and vᵀ Mᵀ as M v: the same product with no transpose to make (XLA
-        # copies a transposed matrix before a matrix-vector product; BLAS does not care)
-        if cb.kind == "col" and isinstance(a, S.Transpose) and self.kind(a.arg) == "mat" and a not in self.memo_bound:
-            return self._binary(cb, "@", self.code(a.arg), MUL, kind)
-        if ca.kind == "row" and isinstance(b, S.Transpose) and self.kind(b.arg) == "mat" and b not in self.memo_bound:
-            return self._binary(self.code(b.arg), "@", ca, MUL, kind)
+        # for XLA, Mᵀ v as v M and vᵀ Mᵀ as M v: the same product with no transposed copy
+        # of M (XLA makes one before a matrix-vector product; numpy's BLAS call does not)
+        if self.b.vector_first:
+            if cb.kind == "col" and isinstance(a, S.Transpose) and self.kind(a.arg) == "mat" \
+                    and a not in self.memo_bound:
+                return self._binary(cb, "@", self.code(a.arg), MUL, kind)
+            if ca.kind == "row" and isinstance(b, S.Transpose) and self.kind(b.arg) == "mat" \
+                    and b not in self.memo_bound:
+                return self._binary(self.code(b.arg), "@", ca, MUL, kind)
         if ca.kind == "col" and cb.kind == "row":
             return Code(f"{self.ns('outer')}({ca.text}, {cb.text})", ATOM, kind)
         return self._binary(ca, "@", cb, MUL, kind)

@@ -32,7 +32,10 @@ def draws(exprs: list[S.Expr], env: Env, seeds: range):
     """(sizes, values) for each seed whose values are in every expression's domain."""
     used = frozenset().union(*map(S.free_names, exprs))
     drawn = Env({k: v for k, v in env.items() if k in used})
-    dims = drawn.dims
+    dims = drawn.dims | {f for e in exprs for _, t in S.subterms(e)
+                         for d in ((t.size,) if isinstance(t, S.Identity) else (t.rows, t.cols)
+                                   if isinstance(t, (S.Ones, S.Zeros)) else ())
+                         if d is not None for f in d.factors if isinstance(f, str)}
     for seed in seeds:
         rng = np.random.default_rng(seed)
         sizes = numeric.draw_sizes(dims, rng, seed)
@@ -48,15 +51,16 @@ def draws(exprs: list[S.Expr], env: Env, seeds: range):
 
 
 def agreement(fn, f: S.Expr, x: S.Expr, kind: str, env: Env, names: list[str], *, seeds=range(2),
-              convert=lambda a: a, value: bool = False) -> int:
-    """Call `fn` (parameters `names`) at random draws and assert it returns the derivative
-    (and with `value`, also `f`) as the numeric check computes it; the number of draws."""
+              convert=lambda a: a, value: bool = False, sizes: dict[str, str] | None = None) -> int:
+    """Call `fn` (parameters `names`, and the keywords `sizes` maps dimension names to) at
+    random draws and assert it returns the derivative (and with `value`, also `f`) as the
+    numeric check computes it; the number of draws."""
     derivative, _ = elaborate(S.Call(kind, (f, x)), env)
     f_elab, _ = elaborate(f, env)
     checked = 0
-    for _sizes, values, refs in draws([derivative, f_elab], env, seeds):
+    for drawn, values, refs in draws([derivative, f_elab], env, seeds):
         args = [interface(values[n], kind_of(env[n].shape), convert) for n in names]
-        out = fn(*args)
+        out = fn(*args, **{spelled: drawn[d] for d, spelled in (sizes or {}).items()})
         got = out if value else (None, out)
         for reference, result, levels in ((refs[0], got[1], 1 if kind == "hess" else 0), (refs[1], got[0], 0)):
             if result is None:

@@ -335,7 +335,8 @@ def test_the_emitted_gradient_of_a_random_expression_is_its_gradient(data) -> No
     assert e.rearranged
     order = [n for n in FUZZ_ENV if n in S.free_names(f) | {x.name}]
     seed = data.draw(st.integers(0, 99), "seed")
-    checked = agreement(module(e.source)["grad"], f, x, "grad", FUZZ_ENV, order, seeds=range(seed, seed + 2))
+    checked = agreement(module(e.source)["grad"], f, x, "grad", FUZZ_ENV, order, seeds=range(seed, seed + 2),
+                        sizes=e.size_parameters)
     assume(checked > 0)
 
 
@@ -371,6 +372,15 @@ def test_an_unproved_rearrangement_falls_back_to_the_derived_form() -> None:
     assert "was not proved equal" in e.source
     fn = module(e.source)["grad"]
     assert agreement(fn, f, x, "grad", env, ["A", "x"]) >= 1
+
+
+def test_a_size_no_argument_carries_is_a_keyword_parameter() -> None:
+    let = ["X: Mat(n, n)", "s: Scalar"]
+    e = derived("s tr(I(k)) tr(X)", "X", let).emit(with_check=True)
+    assert "def grad(X, s, *, k):" in e.source and e.size_parameters == {"k": "k"}
+    ns = module(e.source)
+    assert np.allclose(ns["grad"](np.ones((2, 2)), 1.5, k=3), 4.5 * np.eye(2))
+    assert ns["check_grad"]() < 1e-7
 
 
 def test_parse_sizes() -> None:
