@@ -48,6 +48,7 @@ class Backend:
     asarray: str  # turns a numpy array (drawn by check_grad) into this library's array
     helpers: tuple[tuple[str, str], ...] = ()  # name used in a template → its definition
     vector_first: bool = False  # `Aᵀ v` written `v @ A` (XLA copies a transposed matrix first)
+    lu: str | None = None  # the module with lu_factor / lu_solve (one factorisation, both orientations)
 
     @property
     def linalg(self) -> str:
@@ -64,6 +65,7 @@ BACKENDS: dict[str, Backend] = {
     "jax": Backend(
         "jax", ("import jax", "import jax.numpy as jnp"), "jnp", "jax.nn.sigmoid({})", "jnp.eye({n})",
         "jnp.ones({shape})", "jnp.zeros({shape})", "jnp.asarray({})", vector_first=True,
+        lu="jax.scipy.linalg",
     ),
     "torch": Backend(
         "torch", ("import torch",), "torch", "torch.sigmoid({})", "torch.eye({n}, dtype=_dtype)",
@@ -176,6 +178,7 @@ class _Lowering:
         self.lines: list[str] = []
         self.memo: dict[S.Expr, Code] = {}
         self.memo_bound: set[S.Expr] = set()  # subterms held in a temporary
+        self.lus: dict[S.Expr, str] = {}  # matrix → the temporary holding its LU factors
         self.sizes: dict[str, str] = {}
         self.temps = 0
         self.helpers: set[str] = set()
@@ -438,6 +441,8 @@ class _Lowering:
         matrix = lambda t: f"{_wrap(cm, ATOM)}.T" if t else cm.text  # noqa: E731
         co = self.code(other)
         self.solves += 1
+        if self.b.lu and len(self.applications.get(m, ())) >= 2:  # type: ignore[arg-type]
+            return self._lu_solve(m, cm, side, transposed, co, kind)  # type: ignore[arg-type]
         solve = f"{self.b.linalg}.solve"
         if side == 0:  # M⁻¹ B = solve(M, B); M⁻ᵀ B = solve(Mᵀ, B)
             return Code(f"{solve}({matrix(transposed)}, {co.text})", ATOM, kind)
@@ -445,6 +450,20 @@ class _Lowering:
         if co.kind == "row":
             return Code(f"{solve}({matrix(not transposed)}, {co.text})", ATOM, kind)
         return Code(f"{solve}({matrix(not transposed)}, {_wrap(co, ATOM)}.T).T", ATOM, kind)
+
+    def _lu_solve(self, m: S.Expr, cm: Code, side: int, transposed: bool, co: Code, kind: str) -> Code:
+        """A solve with `m` factorised once for all its products (`lu_solve` solves with
+        `m` or `mᵀ` from the same factors)."""
+        key = S.Call("det", (m,))  # a memo key no expression uses for this
+        lu = self.lus.get(key)
+        if lu is None:
+            lu = self.lus[key] = self.bind(Code(f"{self.b.lu}.lu_factor({cm.text})", ATOM, "mat")).text
+            self.helpers.add("lu")
+        trans = int(transposed) if side == 0 else int(not transposed)
+        call = f"{self.b.lu}.lu_solve({lu}, {{}}, trans={trans})"
+        if side == 0 or co.kind == "row":
+            return Code(call.format(co.text), ATOM, kind)
+        return Code(call.format(f"{_wrap(co, ATOM)}.T") + ".T", ATOM, kind)
 
     def _kron(self, a: S.Expr, b: S.Expr, kind: str) -> Code:
         ca, cb = self.code(a), self.code(b)

@@ -168,6 +168,8 @@ def emit(checker: Checker, f: S.Expr, x: S.Expr, kind: str, env: Env, derived: S
                                        doc="The value of the differentiated expression (for check_grad)."))
             value_call, deriv_call = f"_value(*args{keywords})", f"{name}(*args{keywords})"
         functions.append(_check(f, kind, variable, params, env, value_call, deriv_call, be, free))
+    if "lu" in helpers and be.lu:
+        lines[-1] += f"\nimport {be.lu}"
     helper_text = [text for h, text in be.helpers if h in helpers]
     source = "\n\n".join(lines) + "\n\n\n" + "\n\n".join(helper_text + functions)
     return Emitted(source.rstrip("\n") + "\n", backend, name, derivation, steps, size_parameters)
