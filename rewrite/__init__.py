@@ -5,7 +5,8 @@ saturation (egglog) over the rule base in `rules/`, certified by a chain of rule
 that a small kernel replays, and spot-checked numerically.
 
 From Python: declare names with `Mat`, `Vec`, `Scalar`, build terms with operators and
-the language's functions, and call `prove(lhs, rhs)`, `simplify(expr)` or `derive(f, X)`.
+the language's functions, and call `prove(lhs, rhs)`, `simplify(expr)` or `derive(f, X)` (whose
+result also writes itself as numpy, JAX or PyTorch code: `derive(f, X).to_python()`).
 For code: `check_gradient(loss, grad, wrt=..., shapes=...)` traces numpy or JAX functions
 and checks the gradient the same way (`check_equal`, `trace`; `rewrite.testing` for tests).
 """
@@ -36,7 +37,7 @@ def __getattr__(name: str):
 # `sum` is importable by name (`from rewrite import sum`) but left out of `import *`,
 # which would shadow the builtin.
 __all__ = [
-    "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Proof", "Unknown",
+    "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Derivation", "Proof", "Unknown",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt", "sigmoid",
     "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
     "Checker", "Result", "Settings", "check_file", "check_gradient", "check_equal", "trace",

@@ -9,7 +9,8 @@ shape-checked as it is built, so a mismatch is reported at the line of Python th
 
 `prove` and `simplify` share one `Checker` per process: the rule base is loaded and
 validated, and the egglog program built, once.
-Imports: `syntax`, `parse`, `printing`, `shapes`, `check`, `egraph` (for `Budget`).
+Imports: `syntax`, `parse`, `printing`, `shapes`, `check`, `egraph` (for `Budget`), `render`,
+`emit` (on first use, for `Derivation.emit`).
 """
 
 from __future__ import annotations
@@ -399,12 +400,46 @@ def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float 
     return Term(simpler, tuple(d for d in decls if d.names[0] in used)), answer
 
 
+class Derivation(tuple):
+    """What `derive` returns: the pair `(result, proof)` (unpack it as a tuple), which
+    can also write the result as code: `to_python(backend)` is the text of a module
+    computing it (numpy, jax or torch), `compile(backend)` that module's function, and
+    `emit(backend)` both with the certificates of what the code computes (`rewrite.emit`)."""
+
+    def __new__(cls, found: Any, answer: Proof | Unknown, context: tuple) -> Derivation:
+        self = super().__new__(cls, (found, answer))
+        self._context = context
+        return self
+
+    def emit(self, backend: str = "numpy", *, name: str = "grad", value: bool = False, with_check: bool = False,
+             sizes: dict[str, int] | None = None):
+        from .emit import emit
+
+        found, answer = self
+        if found is None:
+            raise RewriteError(f"nothing to emit: {answer.statement} is {answer.outcome}"
+                               + (f" ({answer.message})" if answer.message else ""))
+        checker, f, x, kind, env, order = self._context
+        tree = found.expr if isinstance(found, Term) else found
+        return emit(checker, f, x, kind, env, tree, answer, backend=backend, name=name, value=value,
+                    with_check=with_check, sizes=sizes, order=order)
+
+    def to_python(self, backend: str = "numpy", **options: Any) -> str:
+        """The source of a module defining the function (options as for `emit`)."""
+        return self.emit(backend, **options).source
+
+    def compile(self, backend: str = "numpy", **options: Any) -> Callable[..., Any]:
+        """The emitted function, ready to call (jitted for JAX)."""
+        return self.emit(backend, **options).compile()
+
+
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
-           timeout: float = 5.0) -> tuple[Term | S.Expr | None, Proof | Unknown]:
+           timeout: float = 5.0) -> Derivation:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
     respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
-    declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`."""
+    declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`. The pair
+    also writes the result as code: `derive(...).to_python("numpy")`, `.compile("jax")`."""
     if kind not in S.DERIVATIVES:
         raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES))}, not {kind!r}")
     decls = _declarations(let, f, wrt)
@@ -412,12 +447,14 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
     tree, x = _tree(f, "<expr>"), _tree(wrt, "<wrt>")
     derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
     elaborate(derivative, env)  # ShapeError for a non-scalar f of grad, an undeclared name, ...
-    found, r = _checker(0, timeout).derive(tree, x, env, kind)
+    checker = _checker(0, timeout)
+    found, r = checker.derive(tree, x, env, kind)
     answer = _answer(r, f"{show(derivative)} = {show(found) if found is not None else '?'}")
+    context = (checker, tree, x, kind, env, list(env))
     if found is None or not isinstance(f, Term):
-        return found, answer
+        return Derivation(found, answer, context)
     used = S.free_names(found)
-    return Term(found, tuple(d for d in decls if d.names[0] in used)), answer
+    return Derivation(Term(found, tuple(d for d in decls if d.names[0] in used)), answer, context)
 
 
 # `sum` is left out of `import *`, which would shadow the builtin; import it by name.
@@ -425,5 +462,5 @@ __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
     "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
-    "prove", "simplify", "derive", "Proof", "Unknown", "check_file",
+    "prove", "simplify", "derive", "Derivation", "Proof", "Unknown", "check_file",
 ]

@@ -1,4 +1,4 @@
-"""The command line: `rewrite check`, `prove`, `simplify`, `verify`.
+"""The command line: `rewrite check`, `prove`, `simplify`, `grad` (with `--emit`, code), `verify`.
 
 Exit status: 0 when everything asked for holds, 1 when something fails (a file that
 cannot be read or parsed is a failing result), 2 for usage errors: bad arguments, or an
@@ -113,6 +113,11 @@ def cmd_grad(args: argparse.Namespace) -> int:
     from .parse import parse_expr
     from .printing import show
 
+    emitting = [o for o, on in (("--name", args.name is not None), ("--value", args.value),
+                                ("--with-check", args.with_check), ("--sizes", args.sizes is not None)) if on]
+    if emitting and not args.emit:
+        print(f"rewrite grad: {', '.join(emitting)} needs --emit", file=sys.stderr)
+        return 2
     env = _declared(args.let)
     f = parse_expr(args.expr, file="<expr>")
     wrt = parse_expr(args.wrt, file="--wrt")
@@ -121,7 +126,30 @@ def cmd_grad(args: argparse.Namespace) -> int:
         print(f"rewrite grad: --wrt must name a declared variable{' (or vec(X))' if kind == 'jac' else ''}",
               file=sys.stderr)
         return 2
-    found, r = _checker(args).derive(f, wrt, env, kind)
+    if args.emit:
+        from .emit import check_options, parse_sizes
+
+        # usage errors (exit 2) before any search
+        sizes = check_options(args.emit, args.name or "grad", parse_sizes(args.sizes or ""), env)
+    checker = _checker(args)
+    found, r = checker.derive(f, wrt, env, kind)
+    if args.emit and found is not None and r.passed:
+        from .emit import emit
+
+        order = [n for text in args.let for n in _declared([text])]
+        out = emit(checker, f, wrt, kind, env, found, r, backend=args.emit, name=args.name or "grad",
+                   value=args.value, with_check=args.with_check, sizes=sizes, order=order)
+        print(out.source, end="")
+        if args.certificate:
+            out.write_certificates(args.certificate)
+        for step in out.steps:
+            if not step.proved:
+                print(f"rewrite grad: the rearranged {'value' if step.label == 'value' else 'form'} was not proved "
+                      "equal; the module computes it as it is", file=sys.stderr)
+        print(_line(r, kind), file=sys.stderr)
+        return 0
+    if args.certificate and r.certificate:
+        Path(args.certificate).write_text(json.dumps(r.certificate, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps({**r.to_json(), "result": show(found) if found is not None else None}, ensure_ascii=False))
     else:
@@ -251,6 +279,15 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jacobian", action="store_true", help="the Jacobian jac(y, x) instead")
     g.add_argument("--hessian", action="store_true", help="the Hessian hess(f, x) instead")
     g.add_argument("--let", action="append", default=[], metavar="DECL")
+    g.add_argument("--certificate", metavar="FILE", help="write the certificate here (with --emit, the "
+                   "rearrangement's beside it: FILE's stem + .rearranged)")
+    g.add_argument("--emit", choices=("numpy", "jax", "torch"), help="print a Python module computing the result")
+    g.add_argument("--name", metavar="NAME", help="the emitted function's name (default: grad)")
+    g.add_argument("--value", action="store_true", help="the emitted function returns (value, derivative)")
+    g.add_argument("--with-check", action="store_true", help="the emitted module has check_grad() "
+                   "(central differences at random inputs)")
+    g.add_argument("--sizes", metavar="m=1000,n=50", help="the sizes products are associated for "
+                   "(default: every size 1000)")
     common(g)
     g.set_defaults(run=cmd_grad)
 
