@@ -11,7 +11,7 @@ vector, `Vec(n)`), `()` a scalar; integers are sizes too. `properties` adds the
 language's properties (`{"S": ("spd",)}`). Arguments not in `shapes` keep their defaults
 (a learning rate, a regularisation weight).
 Imports: `api`, `arrays`, `tracing`, `tracing_jax` (only for JAX code), `errors`,
-`parse`, `printing`, `shapes`, `syntax`.
+`parse`, `printing`, `shapes`, `syntax`, `document`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from . import document as doc
 from . import syntax as S
 from .api import Proof, Term, Unknown, prove
 from .arrays import Array, Dims, shape_text
@@ -63,7 +64,7 @@ def _type_text(name: str, shape: Any) -> str:
     return ("Scalar", "Vec({})", "Mat({}, {})")[len(sizes)].format(*sizes)
 
 
-def declarations(shapes: Shapes, properties: Properties | None) -> tuple[tuple[S.Decl, ...], dict[str, Dims]]:
+def declarations(shapes: Shapes, properties: Properties | None) -> tuple[tuple[doc.Decl, ...], dict[str, Dims]]:
     """One declaration per argument, read as a `let` line is (so names, sizes and properties
     are those of the language), and the numpy shape of each argument."""
     properties = dict(properties or {})
@@ -180,7 +181,7 @@ def _matrix_shape(dims: Dims) -> tuple[Size, Size]:
     return (dims + (one, one))[:2] if len(dims) < 2 else (dims[0], dims[1])
 
 
-def _source(decls: tuple[S.Decl, ...], stmt: S.Statement) -> str:
+def _source(decls: tuple[doc.Decl, ...], stmt: doc.Statement) -> str:
     used = S.free_names(stmt.lhs) | S.free_names(stmt.rhs)
     lines = [show(d) for d in decls if d.names[0] in used]
     return "\n".join(lines + [show(stmt)]) + "\n"
@@ -192,7 +193,7 @@ def _answer(answer: Proof | Unknown, source: str) -> TracedProof | TracedUnknown
                 answer.counterexample, answer.seconds, source=source)
 
 
-def _shape_mismatch(stmt: S.Statement, decls: tuple[S.Decl, ...], fallback: str) -> TracedUnknown:
+def _shape_mismatch(stmt: doc.Statement, decls: tuple[doc.Decl, ...], fallback: str) -> TracedUnknown:
     """A claim whose sides cannot be equal because their shapes differ: `false`, with the
     shape checker's message (it hints at a missing transpose)."""
     try:
@@ -204,7 +205,7 @@ def _shape_mismatch(stmt: S.Statement, decls: tuple[S.Decl, ...], fallback: str)
                          source=_source(decls, stmt))
 
 
-def _checked(stmt: S.Statement, decls: tuple[S.Decl, ...], timeout: float) -> TracedProof | TracedUnknown:
+def _checked(stmt: doc.Statement, decls: tuple[doc.Decl, ...], timeout: float) -> TracedProof | TracedUnknown:
     answer = prove(Term(stmt.lhs, decls), Term(stmt.rhs, decls), timeout=timeout)
     return _answer(answer, _source(decls, stmt))
 
@@ -229,7 +230,7 @@ def check_gradient(f: Callable, g: Callable, *, wrt: str, shapes: Shapes, proper
     if loss.dims:
         raise _definition(f, f"{_label(f)} returns an array of shape {shape_text(loss.dims)}; "
                              "check_gradient needs a scalar (a loss)")
-    stmt = S.Statement("claim", _statement_name(f, f"grad_{wrt}"),
+    stmt = doc.Statement("claim", _statement_name(f, f"grad_{wrt}"),
                        S.Call("grad", (loss.expr, S.Var(wrt))), gradient.expr)
     if _matrix_shape(gradient.dims) != _matrix_shape(dims[wrt]):
         return _shape_mismatch(stmt, decls, f"{_label(g)} returns an array of shape {shape_text(gradient.dims)}, "
@@ -244,7 +245,7 @@ def check_equal(f: Callable, g: Callable, *, shapes: Shapes, properties: Propert
     decls, dims = declarations(shapes, properties)
     _check_names(dims, f, g)
     left, right = _trace(f, dims), _trace(g, dims)
-    stmt = S.Statement("claim", _statement_name(f, "equal"), left.expr, right.expr)
+    stmt = doc.Statement("claim", _statement_name(f, "equal"), left.expr, right.expr)
     if _matrix_shape(left.dims) != _matrix_shape(right.dims):
         return _shape_mismatch(stmt, decls, f"{_label(f)} returns an array of shape {shape_text(left.dims)}, "
                                             f"{_label(g)} one of shape {shape_text(right.dims)}")
