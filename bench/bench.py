@@ -36,11 +36,12 @@ from typing import Callable, Iterable
 import rewrite
 from rewrite import certificate, kernel, numeric, prover
 from rewrite import document as doc
-from rewrite import syntax as S
+from rewrite.budget import Budget
 from rewrite.check import Checker, Settings, expand_paths
-from rewrite.egraph import Budget, RunReport
+from rewrite.egraph import RunReport
 from rewrite.parse import parse_file, parse_text
-from rewrite.shapes import Env, env_from_decls
+from rewrite.shapes import env_from_decls
+from rewrite.sizes import Env
 
 PROOFS = Path(__file__).resolve().parent.parent / "proofs"
 TARGET_MEDIAN_MS = 30
@@ -117,7 +118,7 @@ class Probe:
                 self.busy = False
                 self.m.seconds[stage] = self.m.seconds.get(stage, 0.0) + time.perf_counter() - start
             found = out[-1] if isinstance(out, tuple) else out  # derive returns (gradient, outcome)
-            if isinstance(found, prover.Outcome):
+            if isinstance(found, prover.SearchResult):
                 self.m.searches.append(found.report)
             return out
 

@@ -60,16 +60,17 @@ from typing import Callable, Iterable, Iterator
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from rewrite import kernel, numeric, sexpr
 from rewrite import document as doc
+from rewrite import kernel, numeric, sexpr
 from rewrite import syntax as S
-from rewrite.check import OUTCOMES, Checker, Settings
-from rewrite.egraph import Budget
+from rewrite.budget import Budget
+from rewrite.check import Checker, Settings
 from rewrite.errors import RewriteError
 from rewrite.parse import parse_decl, parse_text
 from rewrite.printing import show
-from rewrite.shapes import ONE, Env, Shape, check_statement, elaborate, env_from_decls, infer
-from rewrite.sizes import shape_of
+from rewrite.result import OUTCOMES
+from rewrite.shapes import elaborate, elaborate_statement, env_from_decls, infer
+from rewrite.sizes import ONE, Env, Shape, shape_of
 from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -470,7 +471,7 @@ def mutate(e: S.Expr, env: Env, rng: random.Random) -> tuple[str, S.Expr]:
 def search_proves(ch: Checker, stmt: doc.Statement, env: Env, budget: Budget) -> str | None:
     """The search alone (no numeric shortcut) on a statement the numbers refute: None when it
     connects no goal; else what happened, the kernel's verdict on the certificate included."""
-    lhs, rhs, _ = check_statement(stmt, env)
+    lhs, rhs, _ = elaborate_statement(stmt, env)
     hypotheses = kernel.assumptions(lhs, rhs, env)
     goals = kernel.goals_of(lhs, rhs, env)
     if goals is None:
@@ -511,7 +512,7 @@ def judge(u: Universe, row: str, lhs: S.Expr, rhs: S.Expr, how: str, tally: Tall
         return
     r = run.value
     column = r.outcome
-    el, er, _ = check_statement(stmt, u.env)
+    el, er, _ = elaborate_statement(stmt, u.env)
     hypotheses = kernel.assumptions(el, er, u.env)
     if r.outcome == "proved":
         again = numeric.compare(el, er, u.env, seed=FRESH_SEED, draws=FRESH_DRAWS, hypotheses=hypotheses)
@@ -1033,7 +1034,7 @@ def fuzz_outcome(results: list, path: str, text: str | bytes) -> tuple[str, str 
         for stmt in pf.statements:
             if stmt.name in proved:
                 proved.remove(stmt.name)  # a later statement of the same name is an error, not this one
-                lhs, rhs, _ = check_statement(stmt, env)
+                lhs, rhs, _ = elaborate_statement(stmt, env)
                 verdict = numeric.compare(lhs, rhs, env, seed=FRESH_SEED, draws=FRESH_DRAWS,
                                           hypotheses=kernel.assumptions(lhs, rhs, env))
                 if verdict.agrees is False:
@@ -1227,7 +1228,7 @@ def part_stress() -> tuple[str, Tally]:
     """Every family at each of its k, under each budget, one after the other in this
     process (so that the times are not disturbed by a second worker)."""
     tally = Tally()
-    lines = ["\n### Budgets under stress (whole `check_statement`, warm)\n",
+    lines = ["\n### Budgets under stress (whole `elaborate_statement`, warm)\n",
              "| statement | k | budget s | outcome | seconds | × budget | search stop (iterations, nodes) | peak MB |",
              "|---|---|---|---|---|---|---|---|"]
     for family, (make, ks) in STRESS.items():
@@ -1323,7 +1324,7 @@ def numeric_case(task: tuple[int, int]) -> Tally:
     text = f"{decls}\nclaim c: {statement}\n"
     pf = parse_text(text)
     env = env_from_decls(pf.decls)
-    lhs, rhs, _ = check_statement(pf.statements[0], env)
+    lhs, rhs, _ = elaborate_statement(pf.statements[0], env)
     hypotheses = kernel.assumptions(lhs, rhs, env)
     tally = Tally()
     row = f"{statement} ({'true' if true else 'false'})"

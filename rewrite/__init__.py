@@ -12,6 +12,7 @@ and checks the gradient the same way (`check_equal`, `trace`; `rewrite.testing` 
 """
 
 from . import printing as _printing  # noqa: F401  (expressions typeset in notebooks)
+from . import render as _render  # noqa: F401  (results shown in notebooks)
 from .errors import BudgetError, ParseError, RewriteError, RuleError, ShapeError, TraceError
 from .kernel import CheckError
 
@@ -37,7 +38,7 @@ def __getattr__(name: str):
 # `sum` is importable by name (`from rewrite import sum`) but left out of `import *`,
 # which would shadow the builtin.
 __all__ = [
-    "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Derivation", "Proof", "Unknown",
+    "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Derivation", "Proof", "NotProved",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt", "sigmoid",
     "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
     "Checker", "Result", "Settings", "check_file", "check_gradient", "check_equal", "trace",

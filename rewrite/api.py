@@ -9,8 +9,8 @@ shape-checked as it is built, so a mismatch is reported at the line of Python th
 
 `prove` and `simplify` share one `Checker` per process: the rule base is loaded and
 validated, and the egglog program built, once.
-Imports: `syntax`, `parse`, `printing`, `shapes`, `check`, `egraph` (for `Budget`), `render`,
-`emit` (on first use, for `Derivation.emit`).
+Imports: `syntax`, `document`, `parse`, `printing`, `shapes`, `sizes`, `check`, `result`, `render`,
+`budget`, `errors`, `emit` (on first use, for `Derivation.emit`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Union
 
-from . import render
 from . import document as doc
+from . import render
 from . import syntax as S
-from .check import Checker, Result, Settings, check_file
-from .egraph import Budget
+from .budget import DEFAULT_SECONDS, Budget
+from .check import Checker, Settings, check_file
 from .errors import ParseError, RewriteError, ShapeError
 from .parse import parse_decl, parse_expr
 from .printing import show
-from .shapes import Env, Shape, check_statement, elaborate, env_from_decls, infer
+from .result import Outcome, Result
+from .shapes import elaborate, elaborate_statement, env_from_decls, infer
+from .sizes import Env, Shape
 
 Number = Union[int, float, Fraction]
 Operand = Union["Term", Number]
@@ -294,7 +296,7 @@ class _Answer:
     `assert prove(a, b)` means what it says."""
 
     statement: str
-    outcome: str  # "proved" | "false" | "unknown" | "unsound" | "error"
+    outcome: Outcome
     steps: int | None = None
     message: str | None = None
     certificate: dict[str, Any] | None = field(default=None, repr=False)
@@ -308,12 +310,12 @@ class _Answer:
     def __bool__(self) -> bool:
         return self.ok
 
-    def explain(self, style: str = "text") -> str:
-        """The derivation a person would write (`style`: "text", "markdown" or "latex"),
+    def explain(self, format: str = "text") -> str:
+        """The derivation a person would write (`format`: "text", "markdown" or "latex"),
         or why there is none."""
         if self.certificate is None:
             return f"{self.statement}: {self.outcome}" + (f"\n{self.message}" if self.message else "")
-        return render.explain(self.certificate, style)
+        return render.explain(self.certificate, format)
 
     def _repr_markdown_(self) -> str:
         if self.certificate is None:
@@ -328,13 +330,13 @@ class Proof(_Answer):
     """A proof the kernel replayed and the numbers agree with; `certificate` holds it."""
 
 
-class Unknown(_Answer):
+class NotProved(_Answer):
     """No proof: `outcome` says why — `false` (with a `counterexample`), `unknown` (not
     found within the budget), `unsound` (a proof the numbers contradict), or `error`."""
 
 
-def _answer(r: Result, statement: str) -> Proof | Unknown:
-    kind = Proof if r.outcome == "proved" else Unknown
+def _answer(r: Result, statement: str) -> Proof | NotProved:
+    kind = Proof if r.outcome == "proved" else NotProved
     return kind(statement, r.outcome, r.steps, r.message, r.certificate, r.counterexample, r.seconds)
 
 
@@ -368,9 +370,9 @@ def _tree(side: Term | str | S.Expr, file: str) -> S.Expr:
     return _term(side).expr
 
 
-def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), timeout: float = 5.0,
-          seed: int = 0) -> Proof | Unknown:
-    """Check `lhs = rhs`: a `Proof` when the kernel accepts a certificate, else `Unknown`.
+def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), timeout: float = DEFAULT_SECONDS,
+          seed: int = 0) -> Proof | NotProved:
+    """Check `lhs = rhs`: a `Proof` when the kernel accepts a certificate, else `NotProved`.
 
     Strings are read as expressions; their names are declared by `let`
     (`let=["A: Mat(m, n)", "x: Vec(n)"]`), which may also add properties to `Term`s'
@@ -379,13 +381,13 @@ def prove(lhs: Term | str, rhs: Term | str, *, let: str | Iterable[str] = (), ti
     decls = _declarations(let, lhs, rhs)
     env = env_from_decls(decls)
     stmt = doc.Statement("claim", "prove", _tree(lhs, "<lhs>"), _tree(rhs, "<rhs>"))
-    check_statement(stmt, env)
+    elaborate_statement(stmt, env)
     r = _checker(seed, timeout).check_statement(stmt, env)
     return _answer(r, f"{show(stmt.lhs)} = {show(stmt.rhs)}")
 
 
-def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float = 5.0
-             ) -> tuple[Term | S.Expr, Proof | Unknown]:
+def simplify(expr: Term | str, *, let: str | Iterable[str] = (), timeout: float = DEFAULT_SECONDS
+             ) -> tuple[Term | S.Expr, Proof | NotProved]:
     """The cheapest equal expression the search finds, and the proof of `expr = result`
     (a `Term` for a `Term`, a syntax tree otherwise). Without a proof, `expr` itself."""
     decls = _declarations(let, expr)
@@ -406,7 +408,7 @@ class Derivation(tuple):
     computing it (numpy, jax or torch), `compile(backend)` that module's function, and
     `emit(backend)` both with the certificates of what the code computes (`rewrite.emit`)."""
 
-    def __new__(cls, found: Any, answer: Proof | Unknown, context: tuple) -> Derivation:
+    def __new__(cls, found: Any, answer: Proof | NotProved, context: tuple) -> Derivation:
         self = super().__new__(cls, (found, answer))
         self._context = context
         return self
@@ -434,7 +436,7 @@ class Derivation(tuple):
 
 
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
-           timeout: float = 5.0) -> Derivation:
+           timeout: float = DEFAULT_SECONDS) -> Derivation:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
     respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
@@ -462,5 +464,5 @@ __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
     "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
-    "prove", "simplify", "derive", "Derivation", "Proof", "Unknown", "check_file",
+    "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

@@ -19,7 +19,7 @@ Every change is a law the kernel's `linear` step assumes (associativity, distrib
 the input by the ordinary prover; `emit` asks it to, and falls back to the input if not.
 Inverses, determinants, elementwise functions and the like are left as they are (their
 arguments are arranged in turn).
-Imports: `syntax`, `shapes`.
+Imports: `syntax`, `sizes`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from . import syntax as S
-from .shapes import ONE, SCALAR, Env, Shape, Size
+from .sizes import ONE, SCALAR, Env, Shape, Size, filled
 
 # The size every dimension name gets unless told otherwise: large and equal, so that
 # the cost of a chain is decided by where its vectors are.
@@ -185,7 +185,7 @@ class Arranger:
             case S.Identity() | S.Zeros():
                 if isinstance(e, S.Zeros):
                     s = self.shape(e)
-                    return S.Zeros(s.cols.to_dim(), None if s.rows.is_one else s.rows.to_dim())
+                    return filled(S.Zeros, s.transposed())
                 return e
         return S.Transpose(self.push(e))
 

@@ -11,7 +11,7 @@ the numpy meaning of one operation and returns the tree with exactly that value,
 Sizes are `shapes.Size` values (a name, an integer, or a product for `kron`); two sizes
 are the same only when they are the same expression, because a trace must hold for all
 sizes, not for the ones at hand.
-Imports: `syntax`, `shapes` (for `Size`), numpy (for constant arrays).
+Imports: `syntax`, `sizes`, numpy (for constant arrays).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import sizes
 from . import syntax as S
-from .shapes import Size
+from .sizes import ONE, Shape, Size
 
 Dims = tuple[Size, ...]
-ONE = Size()
 
 
 class Unsupported(Exception):
@@ -106,19 +106,15 @@ def _dim(size: Size) -> S.Dim:
 
 def ones(dims: Dims) -> S.Expr:
     """The all-ones array of numpy shape `dims` (1-D and `(n, 1)` are `ones(n)`)."""
-    if not dims:
-        return S.Num(1)
-    if len(dims) == 1 or dims[1].is_one:
-        return S.Ones(_dim(dims[0]))
-    return S.Ones(_dim(dims[0]), _dim(dims[1]))
+    return S.Num(1) if not dims else sizes.filled(S.Ones, _shape(dims))
 
 
 def zeros(dims: Dims) -> S.Expr:
-    if not dims:
-        return S.Num(0)
-    if len(dims) == 1 or dims[1].is_one:
-        return S.Zeros(_dim(dims[0]))
-    return S.Zeros(_dim(dims[0]), _dim(dims[1]))
+    return S.Num(0) if not dims else sizes.filled(S.Zeros, _shape(dims))
+
+
+def _shape(dims: Dims) -> Shape:
+    return Shape(dims[0], dims[1] if len(dims) > 1 else ONE)
 
 
 def eye(n: Size) -> Array:

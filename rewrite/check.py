@@ -4,11 +4,12 @@ text → tree → shapes → numeric spot-check → search → certificate → k
 Only the kernel's `Theorem` turns into `proved`; the numbers alone can only say `false`
 (with a counterexample) or fail to; anything else is `unknown` or `error`. No exception
 escapes `check_file`: bad input becomes an `error` result carrying its location.
+Imports: `syntax`, `document`, `parse`, `shapes`, `sizes`, `numeric`, `rules`, `prover`, `kernel`,
+`certificate`, `present`, `printing`, `result`, `budget`, `errors`.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,59 +19,19 @@ from typing import Any, Iterable
 from . import certificate, kernel, numeric, present, prover, rules
 from . import document as doc
 from . import syntax as S
-from .egraph import Budget
+from .budget import Budget
 from .errors import RewriteError
 from .parse import parse_file, parse_text
 from .printing import show
-from .render import result_latex, result_markdown
-from .shapes import Env, check_statement, elaborate, env_from_decls
+from .result import Result
+from .shapes import elaborate, elaborate_statement, env_from_decls
+from .sizes import Env
 
-OUTCOMES = ("proved", "false", "unknown", "unsound", "error")
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
 PROBE = Budget(seconds=0.1, iterations=3)
 # The search that makes a derived formula smaller: a fixed number of rounds.
 PRESENTATION = Budget(seconds=60.0, iterations=6, nodes=20_000, firings=5_000)
 RECURSION_LIMIT = 20_000
-
-
-@dataclass
-class Result:
-    """What happened to one statement (or to a file that could not be read)."""
-
-    file: str
-    name: str
-    kind: str  # "claim" | "refute"
-    outcome: str  # one of OUTCOMES
-    seconds: float = 0.0
-    steps: int | None = None
-    message: str | None = None
-    counterexample: dict[str, Any] | None = None
-    certificate: dict[str, Any] | None = field(default=None, repr=False)
-    line: int | None = None
-    assumptions: list[str] = field(default_factory=list)  # what the theorem assumes, as the user writes it
-
-    @property
-    def passed(self) -> bool:
-        return (self.kind == "claim" and self.outcome == "proved") or (self.kind == "refute" and self.outcome == "false")
-
-    @property
-    def ok(self) -> bool:
-        return self.passed
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file, "name": self.name, "kind": self.kind, "outcome": self.outcome,
-            "passed": self.passed, "seconds": round(self.seconds, 6), "steps": self.steps,
-            "message": self.message, "counterexample": self.counterexample, "line": self.line,
-            "assumptions": self.assumptions,
-        }
-
-    # Notebooks (Jupyter and the like) show a result through these.
-    def _repr_markdown_(self) -> str:
-        return result_markdown(self)
-
-    def _repr_latex_(self) -> str | None:
-        return result_latex(self)
 
 
 @dataclass
@@ -143,7 +104,7 @@ class Checker:
         return result
 
     def _check(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, result: Result) -> None:
-        lhs, rhs, _ = check_statement(stmt, env)
+        lhs, rhs, _ = elaborate_statement(stmt, env)
         hypotheses = kernel.assumptions(lhs, rhs, env)
         result.assumptions = _shown(hypotheses, env)
         # the numbers have half the search's time limit: a statement ends within 1.5 × it
@@ -314,7 +275,7 @@ class Checker:
         steps = list(steps)
         tidy = present.tidy(g, env)  # like terms gathered first give the search less to do
         if tidy != g:
-            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidy)))
+            steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidy)))
             g = tidy
         # counted in rounds, not seconds, so the form shown does not depend on the machine
         simpler, outcome = self.prover.simplify(env, g, constants=constants, hypotheses=hypotheses,
@@ -324,9 +285,9 @@ class Checker:
         tidier = present.tidy(simpler, env)
         if S.size(tidier) >= S.size(g):  # the search found nothing a person would call simpler
             return g, steps
-        steps += [prover.ChainStep(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
+        steps += [kernel.Step(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
         if tidier != simpler:
-            steps.append(prover.ChainStep(kernel.LINEAR, True, (0,), wrap(tidier)))
+            steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidier)))
         return tidier, steps
 
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
@@ -394,6 +355,3 @@ def check_file(path: str | Path, *, seed: int = 0, budget: Budget | None = None)
     """Check every statement of a proof file (the library entry point)."""
     return Checker(Settings(seed=seed, budget=budget or Budget())).check_file(path)
 
-
-def dumps(result: Result) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False)

@@ -4,6 +4,9 @@ Exit status: 0 when everything asked for holds, 1 when something fails (a file t
 cannot be read or parsed is a failing result), 2 for usage errors: bad arguments, or an
 expression given on the command line that does not parse or shape-check. Output is one line per statement, the last line
 `N passed, M failed`; `--json` prints one JSON object per statement instead.
+Imports: `certificate`, `budget`, `errors`, and on the paths that need them (so that
+`verify` loads neither lark, numpy nor egglog) `check`, `compiled`, `document`, `emit`,
+`kernel`, `parse`, `printing`, `render`, `result`, `shapes`, `syntax`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from . import certificate
+from .budget import DEFAULT_SECONDS, Budget
 from .errors import RewriteError
 
 if TYPE_CHECKING:
-    from .check import Checker, Result
+    from .check import Checker
+    from .result import Result
 
 MARK = {True: "✓", False: "✗"}
 
@@ -26,7 +31,6 @@ MARK = {True: "✓", False: "✗"}
 def _checker(args: argparse.Namespace) -> Checker:
     """Imported here: the search loads egglog, and `verify` must run without it."""
     from .check import Checker, Settings
-    from .egraph import Budget
 
     return Checker(Settings(seed=args.seed, budget=Budget(seconds=args.timeout)))
 
@@ -79,12 +83,12 @@ def _declared(lets: Sequence[str]):
 def cmd_prove(args: argparse.Namespace) -> int:
     from . import document as doc
     from .parse import parse_expr
-    from .shapes import check_statement
+    from .shapes import elaborate_statement
 
     env = _declared(args.let)
     lhs, rhs = parse_expr(args.lhs, file="<lhs>"), parse_expr(args.rhs, file="<rhs>")
     stmt = doc.Statement("claim", "goal", lhs, rhs)
-    check_statement(stmt, env)  # a usage error (exit 2) before any search
+    elaborate_statement(stmt, env)  # a usage error (exit 2) before any search
     r = _checker(args).check_statement(stmt, env)
     r.file = "<command line>"
     if args.certificate and r.certificate:
@@ -251,7 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--json", action="store_true", help="one JSON object per statement")
         sp.add_argument("--seed", type=_seed, default=0, help="seed of the numeric draws (0 to 2³²-1)")
-        sp.add_argument("--timeout", type=float, default=5.0, help="search time limit per statement, seconds")
+        sp.add_argument("--timeout", type=float, default=DEFAULT_SECONDS, help="search time limit per statement, seconds")
 
     c = sub.add_parser("check", help="check proof files (folders are searched for *.proof)")
     c.add_argument("paths", nargs="+")
@@ -300,7 +304,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("target", metavar="FILE::NAME", help="a statement of a proof file, or a certificate (.json)")
     e.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     e.add_argument("--seed", type=_seed, default=0, help="seed of the numeric draws (0 to 2³²-1)")
-    e.add_argument("--timeout", type=float, default=5.0, help="search time limit, seconds")
+    e.add_argument("--timeout", type=float, default=DEFAULT_SECONDS, help="search time limit, seconds")
     e.set_defaults(run=cmd_explain)
     return p
 

@@ -10,8 +10,7 @@ statement as a proof file (`source`), so the claim can be kept next to the code.
 vector, `Vec(n)`), `()` a scalar; integers are sizes too. `properties` adds the
 language's properties (`{"S": ("spd",)}`). Arguments not in `shapes` keep their defaults
 (a learning rate, a regularisation weight).
-Imports: `api`, `arrays`, `tracing`, `tracing_jax` (only for JAX code), `errors`,
-`parse`, `printing`, `shapes`, `syntax`, `document`.
+Imports: `api`, `arrays`, `tracing`, `tracing_jax` (only for JAX code), `errors`, `parse`, `printing`, `shapes`, `syntax`, `document`, `budget`, `sizes`.
 """
 
 from __future__ import annotations
@@ -22,12 +21,14 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import document as doc
 from . import syntax as S
-from .api import Proof, Term, Unknown, prove
+from .api import NotProved, Proof, Term, prove
 from .arrays import Array, Dims, shape_text
+from .budget import DEFAULT_SECONDS
 from .errors import RewriteError, ShapeError, TraceError
 from .parse import parse_decl
 from .printing import show
-from .shapes import Size, check_statement, env_from_decls
+from .shapes import elaborate_statement, env_from_decls
+from .sizes import Size
 from .tracing import UsesJax, at_location, trace_numpy
 
 Shapes = Mapping[str, Iterable[int | str]]
@@ -42,8 +43,8 @@ class TracedProof(Proof):
 
 
 @dataclass(frozen=True)
-class TracedUnknown(Unknown):
-    """An `Unknown` for a traced claim (`false`, `unknown`, ...); `source` as in `TracedProof`."""
+class TracedNotProved(NotProved):
+    """An `NotProved` for a traced claim (`false`, `unknown`, ...); `source` as in `TracedProof`."""
 
     source: str = ""
 
@@ -187,25 +188,25 @@ def _source(decls: tuple[doc.Decl, ...], stmt: doc.Statement) -> str:
     return "\n".join(lines + [show(stmt)]) + "\n"
 
 
-def _answer(answer: Proof | Unknown, source: str) -> TracedProof | TracedUnknown:
-    kind = TracedProof if isinstance(answer, Proof) else TracedUnknown
+def _answer(answer: Proof | NotProved, source: str) -> TracedProof | TracedNotProved:
+    kind = TracedProof if isinstance(answer, Proof) else TracedNotProved
     return kind(answer.statement, answer.outcome, answer.steps, answer.message, answer.certificate,
                 answer.counterexample, answer.seconds, source=source)
 
 
-def _shape_mismatch(stmt: doc.Statement, decls: tuple[doc.Decl, ...], fallback: str) -> TracedUnknown:
+def _shape_mismatch(stmt: doc.Statement, decls: tuple[doc.Decl, ...], fallback: str) -> TracedNotProved:
     """A claim whose sides cannot be equal because their shapes differ: `false`, with the
     shape checker's message (it hints at a missing transpose)."""
     try:
-        check_statement(stmt, env_from_decls(decls))
+        elaborate_statement(stmt, env_from_decls(decls))
         message = fallback
     except ShapeError as e:
         message = e.message
-    return TracedUnknown(f"{show(stmt.lhs)} = {show(stmt.rhs)}", "false", message=message,
+    return TracedNotProved(f"{show(stmt.lhs)} = {show(stmt.rhs)}", "false", message=message,
                          source=_source(decls, stmt))
 
 
-def _checked(stmt: doc.Statement, decls: tuple[doc.Decl, ...], timeout: float) -> TracedProof | TracedUnknown:
+def _checked(stmt: doc.Statement, decls: tuple[doc.Decl, ...], timeout: float) -> TracedProof | TracedNotProved:
     answer = prove(Term(stmt.lhs, decls), Term(stmt.rhs, decls), timeout=timeout)
     return _answer(answer, _source(decls, stmt))
 
@@ -217,7 +218,7 @@ def _statement_name(f: Callable, suffix: str) -> str:
 
 
 def check_gradient(f: Callable, g: Callable, *, wrt: str, shapes: Shapes, properties: Properties | None = None,
-                   timeout: float = 5.0) -> TracedProof | TracedUnknown:
+                   timeout: float = DEFAULT_SECONDS) -> TracedProof | TracedNotProved:
     """Check that `g` computes the gradient of the scalar `f` with respect to the argument
     `wrt` (both take the same arguments): `d/dwrt f(…) = g(…)`, proved, refuted or unknown
     exactly as `prove` would say. A `g` whose result has another shape than `wrt` is
@@ -239,7 +240,7 @@ def check_gradient(f: Callable, g: Callable, *, wrt: str, shapes: Shapes, proper
 
 
 def check_equal(f: Callable, g: Callable, *, shapes: Shapes, properties: Properties | None = None,
-                timeout: float = 5.0) -> TracedProof | TracedUnknown:
+                timeout: float = DEFAULT_SECONDS) -> TracedProof | TracedNotProved:
     """Check that `f` and `g` compute the same array for all sizes and values (a 1-D array
     and the `(n, 1)` column with the same entries count as the same vector)."""
     decls, dims = declarations(shapes, properties)

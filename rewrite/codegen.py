@@ -15,7 +15,7 @@ handed in.
 The interface: vectors (n×1 and 1×n) are 1-D arrays, 1×1 values are scalars (floats),
 matrices 2-D. Names that are not Python identifiers are spelled as `spell` says.
 Nothing here imports numpy: the text is generated, the caller runs it.
-Imports: `syntax`, `shapes`, `arrange` (for shapes), `errors`.
+Imports: `syntax`, `arrange` (for shapes), `errors`, `sizes`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 from . import syntax as S
 from .arrange import Arranger
 from .errors import RewriteError
-from .shapes import Env, Shape, Size
+from .sizes import Env, Shape, Size
 
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 

@@ -7,9 +7,12 @@ terms but never files. Imports: `syntax`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Literal, Union
 
 from .syntax import Dim, Expr, Pos, _at
+
+Kind = Literal["claim", "refute"]  # what a statement asks: to be proved, or shown false
+TypeKind = Literal["Mat", "Vec", "Scalar"]
 
 RESERVED = frozenset(
     "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
@@ -21,7 +24,7 @@ RESERVED = frozenset(
 class Type:
     """`Mat(r, c)`, `Vec(n)` (= Mat(n, 1)) or `Scalar` (= Mat(1, 1)), as written."""
 
-    kind: str  # "Mat" | "Vec" | "Scalar"
+    kind: TypeKind
     rows: Dim
     cols: Dim
 
@@ -52,7 +55,7 @@ class Decl:
 class Statement:
     """`claim NAME: LHS = RHS` or `refute NAME: LHS = RHS`."""
 
-    kind: str  # "claim" | "refute"
+    kind: Kind
     name: str
     lhs: Expr
     rhs: Expr

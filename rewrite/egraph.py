@@ -10,21 +10,24 @@ firings alone (`explain`) — egglog-python has no proof mode of its own.
 Shapes live in the e-graph (`rows`/`cols` functions computed by rules for every node)
 because rules such as `tr(s) = s` for a 1×1 `s` or `A A⁻¹ = I` (which size of I?) need
 them; properties (`invertible`, `symmetric`, …, and `const`) are relations.
+Imports: `syntax`, `sizes`, `terms`, `budget`, `kernel` (its condition words), egglog.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterable, Mapping
 
 from egglog import bindings
 
 from . import syntax as S
-from .explain import TermBank
+from .budget import Budget
+from .kernel import WORDS
 from .sizes import Env, Size
+from .terms import TermBank
 
 # ---------------------------------------------------------------------------
 # The term language in egglog
@@ -41,7 +44,9 @@ BINARY = {
     S.Frob: "Frob",
 }
 CALL_PREFIX = "F_"
-PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "const", "nonzero", "positive")
+# One relation per condition word the rules may ask (kernel.WORDS), but those read off the
+# shape (`square`, `scalar`, `vector`) and `smooth`, which the search assumes and the kernel judges.
+RELATIONS = tuple(w for w in WORDS if w not in ("square", "scalar", "vector", "smooth"))
 
 _SAME_SHAPE_UNARY = ["Neg", "Inv", "F_exp", "F_log", "F_sqrt", "F_sigmoid", "F_tanh", "F_d"]
 _SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_sum"]
@@ -50,8 +55,6 @@ _SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_s
 # Extraction costs: fewer operations; among equals, fewer inverses and transposes (the form
 # a person writes), and differentials last (so a zero class extracts as `0`, not `d(c)`).
 COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3}
-# relations for the side conditions that are not declarable properties
-_CONDITION_RELATIONS = ("zero", "row", "nonscalar", "differential", "nondifferential")
 
 
 def _declarations() -> str:
@@ -61,7 +64,7 @@ def _declarations() -> str:
     calls = " ".join(ctor(f"{CALL_PREFIX}{fn}", " ".join(["Term"] * n)) for fn, n in S.FUNCTIONS.items())
     unary = " ".join(ctor(c, "Term") for c in UNARY.values())
     binary = " ".join(ctor(c, "Term Term") for c in BINARY.values())
-    props = "\n".join(f"(relation P_{p} (Term))" for p in PROPERTIES + _CONDITION_RELATIONS)
+    props = "\n".join(f"(relation P_{p} (Term))" for p in RELATIONS)
     return f"""
 (datatype Dim (DV String :cost 0) (DN i64 :cost 0) (DM Dim Dim :cost 0))
 (datatype Term
@@ -430,16 +433,6 @@ def _dim_atoms(e: S.Expr) -> list[str]:
 # Running a search
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Limits on one search; whichever runs out first stops it."""
-
-    seconds: float = 5.0
-    nodes: int = 50_000
-    iterations: int = 40
-    firings: int = 20_000  # rule firings recorded in one round
-
-
 @dataclass
 class RunReport:
     stop: str  # "equal" | "saturated" | "iterations" | "nodes" | "firings" | "time"
@@ -543,7 +536,7 @@ class Search:
         for name, info in env.items():
             v = f"(V {_string(name)})"
             facts.append(f"(set (rows {v}) {dim_term(info.shape.rows)}) (set (cols {v}) {dim_term(info.shape.cols)})")
-            facts += [f"(P_{p} {v})" for p in sorted(info.props) if p in PROPERTIES and p != "const"]
+            facts += [f"(P_{p} {v})" for p in sorted(info.props) if p in RELATIONS and p != "const"]
         facts += [f"(P_const (V {_string(c)}))" for c in sorted(constants)]
         facts += [f"(P_{word} {encode(t)})" for word, t in hypotheses]
         self._run("\n".join(facts))

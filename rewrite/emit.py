@@ -8,7 +8,8 @@ proved: the derivation certificate says `kind(f, x) = G`, the rearrangement cert
 `G = R`. If the rearrangement cannot be proved, the module computes `G` as derived and
 says so in a comment. With `value`, `f` itself is computed alongside (arranged and proved
 the same way, `f = F`), sharing its subterms with the derivative.
-Imports: `syntax`, `shapes`, `printing`, `errors`, `arrange`, `codegen`, `check` (the checker, for types).
+Imports: `syntax`, `document`, `shapes`, `sizes`, `printing`, `errors`, `arrange`, `codegen`, `check` and
+`result` (the checker, for types).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from . import syntax as S
 from .arrange import DEFAULT_SIZE, Arranger
 from .errors import RewriteError
 from .printing import show
-from .shapes import Env, Shape, Size, elaborate
+from .shapes import elaborate
+from .sizes import Env, Shape, Size
 
 if TYPE_CHECKING:
-    from .check import Checker, Result
+    from .check import Checker
+    from .result import Result
 
 WHAT = {"grad": "gradient", "jac": "Jacobian", "hess": "Hessian"}
 DEFAULT_NAME = "grad"

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from . import sexpr
 from . import syntax as S
 from .errors import BudgetError, RewriteError
 from .normal import Normaliser
-from .sizes import ONE, Env, Shape, Size, VarInfo, closed_props, shape_of
+from .sizes import NEEDS_SQUARE, ONE, Env, Shape, Size, VarInfo, closed_props, filled, shape_of
 
 LINEAR = "linear"  # the built-in step
 FORMAT = "rewrite-certificate/2"
@@ -172,7 +172,7 @@ def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
     while pairs:
         rest = []
         for p, c in pairs:
-            p = _resolve(p, bound)
+            p = resolve(p, bound)
             free = p.variables
             if not free:
                 if p != c:
@@ -195,7 +195,8 @@ def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
     return bound
 
 
-def _resolve(s: Size, bound: Mapping[str, Size]) -> Size:
+def resolve(s: Size, bound: Mapping[str, Size]) -> Size:
+    """A size with its `?` variables replaced by their values (those unbound left as they are)."""
     out = Size(s.coeff)
     for a in s.atoms:
         out = out * bound.get(a, Size(1, (a,)))
@@ -209,12 +210,10 @@ def instantiate(p: S.Expr, sub: Mapping[str, S.Expr], sizes: Mapping[str, Size])
         return sub[p.name]
     dims = _dims(p)
     if dims:
-        ds = [_resolve(d, sizes) for d in dims]
+        ds = [resolve(d, sizes) for d in dims]
         if any(d.variables for d in ds):
             raise KeyError("an unbound size")
-        if isinstance(p, S.Identity):
-            return S.Identity(ds[0].to_dim())
-        return type(p)(ds[0].to_dim(), None if ds[1].is_one else ds[1].to_dim())  # type: ignore[call-arg]
+        return S.Identity(ds[0].to_dim()) if isinstance(p, S.Identity) else filled(type(p), Shape(*ds))
     kids = p.children()
     return p.with_children(tuple(instantiate(k, sub, sizes) for k in kids)) if kids else p
 
@@ -488,7 +487,14 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
     return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props))]
 
 
-Step = tuple[str, bool, S.Path, S.Expr]  # rule (or `linear`), forward?, position, whole term after
+class Step(NamedTuple):
+    """One certificate step: a rule (or `linear`), which way, where, and the whole term after."""
+
+    rule: str
+    forward: bool
+    at: S.Path
+    term: S.Expr
+
 
 
 def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], cited: Mapping[str, Rule],
@@ -580,7 +586,7 @@ def read_decl(text: str) -> tuple[str, VarInfo]:
         shape = Shape(_size(rows), _size(cols))
     except (ValueError, TypeError, KeyError, RewriteError):
         raise CheckError(f"malformed declaration: {text[:200]}") from None
-    if set(props) & {"spd", "invertible", "orthogonal", "symmetric"} and not shape.is_square:
+    if set(props) & NEEDS_SQUARE and not shape.is_square:
         raise CheckError(f"declaration of {name}: the property needs a square shape")
     return name, VarInfo(name, shape, closed_props(frozenset(props)), kind)
 

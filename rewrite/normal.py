@@ -32,7 +32,6 @@ small and plain as the kernel. Imports: `syntax`, `sizes`, `errors`.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
 
 from . import syntax as S
 from .errors import BudgetError

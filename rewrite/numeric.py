@@ -26,7 +26,7 @@ import numpy as np
 
 from . import syntax as S
 from .printing import show
-from .sizes import Env, Size
+from .sizes import NEEDS_SQUARE, Env, Size
 
 Array = np.ndarray
 Pair = tuple[Array, Array]  # a value and its error scale, same shape
@@ -1147,7 +1147,7 @@ def refuted(word: str, v: Array, s: Array) -> bool:
     `holds` with the margins the other way: what cannot be told refutes nothing)."""
     rows, cols = v.shape
     v, s = v.real, s.real
-    if word in ("invertible", "symmetric", "spd", "orthogonal") and rows != cols:
+    if word in NEEDS_SQUARE and rows != cols:
         return True
     if word == "invertible":
         if (rows, cols) == (1, 1):

@@ -5,7 +5,7 @@ grammar cannot express (which `‖` opens or closes a norm, where a `d/dX` prefi
 whether brackets balance), feeds lark's LALR parser one logical line at a time, and turns
 lark's trees into `syntax` trees without recursion. Every failure is a `ParseError` with a
 position; lark's own exceptions never escape.
-Imports: `syntax`, `errors`, lark. Must not import `shapes` or any later stage.
+Imports: `syntax`, `errors`, `document`, lark. Must not import `shapes` or any later stage.
 """
 
 from __future__ import annotations

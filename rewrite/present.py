@@ -5,7 +5,7 @@ anyone would write it: `Aᵀ (2 (A x - b))`, `λ (-(2 w))`, `x : y` for column v
 `tidy` moves numerals to the front of products, signs out of products, writes `xᵀ y` for
 the Frobenius product of two columns and products left to right. Every change is a ring
 law, so the kernel accepts the result by a single `linear` step (and checks it).
-Imports: `syntax`, `shapes`.
+Imports: `syntax`, `shapes`, `document`, `errors`, `sizes`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 from . import document as doc
 from . import syntax as S
 from .errors import RewriteError
-from .shapes import Env, check_statement, infer
+from .shapes import elaborate_statement, infer
+from .sizes import Env, zero
 
 
 def tidy(e: S.Expr, env: Env) -> S.Expr:
@@ -227,7 +228,7 @@ def _collect(e: S.Expr, env: Env) -> S.Expr | None:
     kept = [g for g in gathered if g[0] != 0]
     if not kept:
         s = infer(e, env)
-        return S.Num(0) if s.is_scalar else S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
+        return zero(s)
     return _sum(kept)
 
 
@@ -249,7 +250,7 @@ def unsized(e: S.Expr, other_side: S.Expr, env: Env) -> S.Expr:
     gives them back (`det(s I - A)`, not `det(s I(n) - A)`)."""
     bare = strip_sizes(e)
     try:
-        _, back, _ = check_statement(doc.Statement("claim", "", other_side, bare), env)
+        _, back, _ = elaborate_statement(doc.Statement("claim", "", other_side, bare), env)
     except RewriteError:
         return e
     return bare if back == e else e

@@ -1,20 +1,22 @@
-"""Syntax trees back to text: `show` in the Unicode, ASCII and LaTeX styles.
+"""Syntax trees back to text: `show` in the Unicode, ASCII and LaTeX notations.
 
 Unicode (as a person writes it) and ASCII (what a keyboard has) read back to the same
-tree: `parse_expr(show(e, style)) == e`. Both put parentheses only where precedence or
+tree: `parse_expr(show(e, notation)) == e`. Both put parentheses only where precedence or
 associativity needs them, plus around a negation on the right of an operator (`A (-B)`).
 LaTeX is for reading only. Source positions are ignored.
-Imports: `syntax` only; in particular not `parse` (the tests use it to check this module).
+Imports: `syntax` only, `document`; in particular not `parse` (the tests use it to check this module).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Literal
 
 from . import document as doc
 from . import syntax as S
 
-STYLES = ("unicode", "ascii", "latex")
+Notation = Literal["unicode", "ascii", "latex"]
+NOTATIONS: tuple[Notation, ...] = ("unicode", "ascii", "latex")
 
 # Precedence levels, loosest first: an operand whose level is below what its place
 # needs gets parentheses.
@@ -28,11 +30,11 @@ _UNICODE_INFIX = {S.Hadamard: " ⊙ ", S.HadamardDiv: " ⊘ ", S.Kron: " ⊗ ", 
 _ASCII_INFIX = {S.Hadamard: " .* ", S.HadamardDiv: " ./ ", S.Div: " / "}  # kron(A, B) is a call
 
 
-def show(x: S.Expr | doc.Statement | doc.Decl, style: str = "unicode") -> str:
-    """`x` as text in `style`: "unicode" (the default), "ascii" or "latex"."""
-    if style not in STYLES:
-        raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
-    printer = _Latex() if style == "latex" else _Plain(style)
+def show(x: S.Expr | doc.Statement | doc.Decl, notation: Notation = "unicode") -> str:
+    """`x` as text in `notation`: "unicode" (the default), "ascii" or "latex"."""
+    if notation not in NOTATIONS:
+        raise ValueError(f"unknown notation {notation!r}; expected one of {', '.join(NOTATIONS)}")
+    printer = _Latex() if notation == "latex" else _Plain(notation)
     if isinstance(x, doc.Statement):
         return printer.statement(x)
     if isinstance(x, doc.Decl):
@@ -76,7 +78,7 @@ def _is_integer_num(e: S.Expr) -> bool:
 
 
 class _Printer:
-    """What the styles share: precedence and where parentheses go. A style adds
+    """What the notations share: precedence and where parentheses go. A notation adds
     `expr(e, in_norm)`, the text of `e` without surrounding parentheses."""
 
     def level(self, e: S.Expr) -> int:
@@ -113,8 +115,8 @@ class _Printer:
 class _Plain(_Printer):
     """Unicode and ASCII: text that parses back to the same tree."""
 
-    def __init__(self, style: str) -> None:
-        self.unicode = style == "unicode"
+    def __init__(self, notation: str) -> None:
+        self.unicode = notation == "unicode"
 
     def level(self, e: S.Expr) -> int:
         if isinstance(e, S.Num) and not _is_decimal(e.value):

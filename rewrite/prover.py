@@ -1,15 +1,14 @@
-"""The search: normalise with the one-way rules, then equality saturation, then a chain.
+"""The search: rewrite one way, then equality saturation, then a chain.
 
-A goal `start = end` is first brought to normal form on both sides by rewriting with the
-`=>` rules (`rewriting`); if the kernel's normal form already agrees, that is the proof.
-Otherwise both normal forms go into the e-graph, which runs every rule in rounds. After each
-round the cheapest term of each side is extracted and normalised again; the search stops
-when the sides meet in the e-graph or in normal form. The logged firings are replayed into
+A goal `start = end` is first brought to its one-way form on both sides by rewriting with
+the `=>` rules (`rewriting`); if the kernel's normal form already agrees, that is the proof.
+Otherwise both one-way forms go into the e-graph, which runs every rule in rounds. After each
+round the cheapest term of each side is extracted and rewritten one way again; the search
+stops when the sides meet in the e-graph or have the same normal form. The logged firings are replayed into
 a proof-producing congruence closure (`explain`), which yields the e-graph's part of the
 chain. The chain is a candidate: only the kernel decides.
 Every search runs under the statement's hypotheses (`kernel.assumptions`), the facts its
-rules' conditions may use. Imports: `egraph` (the one egglog module), `explain`,
-`rewriting`, `kernel`, `syntax`, `sizes`, `printing`, `errors`.
+rules' conditions may use. Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `kernel`, `syntax`, `sizes`, `printing`, `errors`, `budget`, `terms`.
 """
 
 from __future__ import annotations
@@ -19,47 +18,36 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from . import syntax as S
-from .egraph import Budget, Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
+from .budget import Budget
+from .egraph import Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
 from .errors import BudgetError
-from .explain import Closure, Instance, Step, TermBank, flatten
-from .kernel import LINEAR, Context, Goal
+from .explain import Closure, Instance, flatten
+from .explain import Step as SearchStep
+from .kernel import LINEAR, Context, Goal, Step, resolve
 from .printing import show
 from .rewriting import Rewriter
-from .sizes import Env, Size
+from .sizes import Env, Size, zero
+from .terms import TermBank
 
 
 @dataclass
-class ChainStep:
-    """One certificate step: rule name (or `linear`), direction, position, the whole term after."""
-
-    rule: str
-    forward: bool
-    at: S.Path
-    term: S.Expr
-
-
-@dataclass
-class Outcome:
+class SearchResult:
     proved: bool
     report: RunReport
-    steps: list[ChainStep] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     reason: str = ""
     seconds: float = 0.0
 
 
 def _instantiate(bank: TermBank, e: S.Expr, terms: dict[str, int], sizes: dict[str, Size]) -> int:
-    """A pattern with its variables replaced (terms for pattern variables, sizes for `?`
-    sizes), interned: the id of the ground instance."""
+    """`kernel.instantiate` over interned terms (pattern variables stand for term ids): the
+    id of the ground instance. The explanation instantiates every firing; building trees
+    first would cost more than the search."""
     if isinstance(e, S.Var):
         return terms[e.name]
 
     def dim(d: S.Dim | None) -> Size | None:
-        if d is None:
-            return None
-        out = Size(Size.from_dim(d).coeff)
-        for a in Size.from_dim(d).atoms:
-            out = out * (sizes[a] if a.startswith("?") else Size.of(a))
-        return out
+        return None if d is None else resolve(Size.from_dim(d), sizes)
 
     if isinstance(e, S.Identity):
         return bank.node(S.Identity, (("size", dim(e.size).to_dim()),), ())  # type: ignore[union-attr]
@@ -98,7 +86,7 @@ class Explainer:
             x, y = _arith_instance(c.op, c.a, c.b)
             self.closure.assert_equal(Instance(self.bank.intern(x), self.bank.intern(y), (LINEAR, True)))
 
-    def chain(self, a: S.Expr, b: S.Expr) -> list[ChainStep] | None:
+    def chain(self, a: S.Expr, b: S.Expr) -> list[Step] | None:
         ia, ib = self.bank.intern(a), self.bank.intern(b)
         self.closure.add(ia)
         self.closure.add(ib)
@@ -106,9 +94,9 @@ class Explainer:
             return None
         return [_certificate_step(st, term) for st, term in flatten(self.bank, ia, self.closure.explain(ia, ib))]
 
-def _certificate_step(st: Step, term: S.Expr) -> ChainStep:
+def _certificate_step(st: SearchStep, term: S.Expr) -> Step:
     name, fired_forward = st.instance.reason  # type: ignore[misc]
-    return ChainStep(name, st.forward == fired_forward if name != LINEAR else True, st.path, term)
+    return Step(name, st.forward == fired_forward if name != LINEAR else True, st.path, term)
 
 
 _REASONS = {
@@ -119,23 +107,23 @@ _REASONS = {
     "time": "time limit ({b.seconds:g} s) reached",
     "equal": "the e-graph found the sides equal, but no explanation was rebuilt",
 }
-_NORMAL_FORM = RunReport("normal form", 0, 0, 0.0)
+_ONE_WAY = RunReport("one-way form", 0, 0, 0.0)
 
 
-def _too_large(err: TooLarge, clock: float) -> Outcome:
-    return Outcome(False, RunReport("too large", 0, 0, 0.0), reason=f"{err}: it cannot enter the e-graph",
+def _too_large(err: TooLarge, clock: float) -> SearchResult:
+    return SearchResult(False, RunReport("too large", 0, 0, 0.0), reason=f"{err}: it cannot enter the e-graph",
                    seconds=time.perf_counter() - clock)
 
 
-def reverse(start: S.Expr, steps: list[ChainStep]) -> list[ChainStep]:
+def reverse(start: S.Expr, steps: list[Step]) -> list[Step]:
     """The chain from the end of `steps` back to `start` (equality is symmetric)."""
     terms = [start] + [s.term for s in steps]
-    return [ChainStep(s.rule, not s.forward if s.rule != LINEAR else True, s.at, terms[i])
+    return [Step(s.rule, not s.forward if s.rule != LINEAR else True, s.at, terms[i])
             for i, s in reversed(list(enumerate(steps)))]
 
 
-def _linear(term: S.Expr) -> list[ChainStep]:
-    return [ChainStep(LINEAR, True, (), term)]
+def _linear(term: S.Expr) -> list[Step]:
+    return [Step(LINEAR, True, (), term)]
 
 
 class Prover:
@@ -165,25 +153,28 @@ class Prover:
         return context, Rewriter(context, self.oneway)
 
     @staticmethod
-    def _normalize(rw: Rewriter, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[ChainStep]]:
+    def _reduce(rw: Rewriter, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Step]]:
+        """The one-way form of `t` and the steps to it; where rewriting does not finish (a
+        loop among the `=>` rules, or the deadline), `t` as it is — and the rewriter keeps
+        why, for the outcome's reason."""
         try:
-            nf, steps = rw.normalize(t, deadline)
-        except BudgetError:
+            return rw.reduce(t, deadline)
+        except BudgetError as e:
+            rw.stopped = e.message
             return t, []
-        return nf, [ChainStep(s.rule, True, s.path, s.term) for s in steps]
 
-    def prove(self, env: Env, goal: Goal, hypotheses: tuple = (), budget: Budget = Budget()) -> Outcome:
+    def prove(self, env: Env, goal: Goal, hypotheses: tuple = (), budget: Budget = Budget()) -> SearchResult:
         """A chain from `goal.start` to `goal.end` (both elaborated), or why there is none."""
         self.warm()
         clock = time.perf_counter()
         deadline = clock + budget.seconds
         kernel, rw = self._stage(env, goal.constants, hypotheses)
-        s1, to_s1 = self._normalize(rw, goal.start, deadline)
-        e1, to_e1 = self._normalize(rw, goal.end, deadline)
+        s1, to_s1 = self._reduce(rw, goal.start, deadline)
+        e1, to_e1 = self._reduce(rw, goal.end, deadline)
         back = reverse(goal.end, to_e1)
         if _same_normal_form(kernel, s1, e1):
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
-            return Outcome(True, _NORMAL_FORM, steps, seconds=time.perf_counter() - clock)
+            return SearchResult(True, _ONE_WAY, steps, seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
         meet: list = []
         try:
@@ -193,8 +184,8 @@ class Prover:
 
                 def normal_forms_meet() -> bool:
                     l, r = search.extract("lhs"), search.extract("rhs")
-                    nl, to_nl = self._normalize(rw, l, deadline)
-                    nr, to_nr = self._normalize(rw, r, deadline)
+                    nl, to_nl = self._reduce(rw, l, deadline)
+                    nr, to_nr = self._reduce(rw, r, deadline)
                     if not _same_normal_form(kernel, nl, nr):
                         return False
                     meet[:] = [l, to_nl, nl, r, to_nr]
@@ -216,11 +207,11 @@ class Prover:
         seconds = time.perf_counter() - clock
         if middle is None:
             reason = _REASONS["equal" if report.stop == "equal" else report.stop].format(b=budget)
-            return Outcome(False, report, reason=reason, seconds=seconds)
-        return Outcome(True, report, to_s1 + middle + back, seconds=seconds)
+            return SearchResult(False, report, reason=reason + _stopped(rw), seconds=seconds)
+        return SearchResult(True, report, to_s1 + middle + back, seconds=seconds)
 
     def derive(self, env: Env, f: S.Expr, x: S.Expr, form: str, budget: Budget = Budget(),
-               hypotheses: tuple = ()) -> tuple[S.Expr | None, Outcome]:
+               hypotheses: tuple = ()) -> tuple[S.Expr | None, SearchResult]:
         """Read a gradient (form "frob": `d(f) = G : d(x)`) or a Jacobian (form "mul":
         `d(f) = J d(x)`) off the differential of `f`, every name but `x`'s constant."""
         self.warm()
@@ -229,19 +220,19 @@ class Prover:
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
         goal = Goal(df, df, frozenset(env) - {wrt})
         kernel, rw = self._stage(env, goal.constants, hypotheses)
-        nf, to_nf = self._normalize(rw, df)
-        # d(x) has a normal form too (d(vec(X)) is vec(d(X))): read G off against it, then
+        nf, to_nf = self._reduce(rw, df)
+        # d(x) has a one-way form too (d(vec(X)) is vec(d(X))): read G off against it, then
         # step back to the goal's `G d(x)`
-        ndx, to_ndx = self._normalize(rw, dx)
+        ndx, to_ndx = self._reduce(rw, dx)
         kind = S.Frob if form == "frob" else S.Mul
 
-        def back(g: S.Expr) -> list[ChainStep]:
-            return [ChainStep(s.rule, s.forward, (1,) + s.at, kind(g, s.term)) for s in reverse(dx, to_ndx)]
+        def back(g: S.Expr) -> list[Step]:
+            return [Step(s.rule, s.forward, (1,) + s.at, kind(g, s.term)) for s in reverse(dx, to_ndx)]
 
         read = _read_off(nf, ndx, form, kernel, x)
         if read is not None:
             g, extra = read
-            return g, Outcome(True, _NORMAL_FORM, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
+            return g, SearchResult(True, _ONE_WAY, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
         explainer = Explainer(self.program, TermBank())
         found: list[S.Expr] = []
         try:
@@ -258,15 +249,16 @@ class Prover:
             return None, _too_large(err, clock)
         seconds = time.perf_counter() - clock
         if not found:
-            return None, Outcome(False, report, reason=_REASONS[report.stop].format(b=budget), seconds=seconds)
+            return None, SearchResult(False, report, reason=_REASONS[report.stop].format(b=budget) + _stopped(rw),
+                                 seconds=seconds)
         best = min(found, key=lambda g: (S.size(g), show(g)))
         steps = explainer.chain(nf, kind(best, ndx))
         if steps is None:
-            return None, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
-        return best, Outcome(True, report, to_nf + steps + back(best), seconds=seconds)
+            return None, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
+        return best, SearchResult(True, report, to_nf + steps + back(best), seconds=seconds)
 
     def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
-                 hypotheses: tuple = (), budget: Budget = Budget()) -> tuple[S.Expr, Outcome]:
+                 hypotheses: tuple = (), budget: Budget = Budget()) -> tuple[S.Expr, SearchResult]:
         """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),
         with the chain from `e` to it."""
         self.warm()
@@ -282,8 +274,12 @@ class Prover:
         steps = explainer.chain(e, best)
         seconds = time.perf_counter() - clock
         if steps is None:
-            return e, Outcome(False, report, reason=_REASONS["equal"], seconds=seconds)
-        return best, Outcome(True, report, steps, seconds=seconds)
+            return e, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
+        return best, SearchResult(True, report, steps, seconds=seconds)
+
+
+def _stopped(rw: Rewriter) -> str:
+    return f" (one-way rewriting stopped: {rw.stopped})" if rw.stopped else ""
 
 
 def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
@@ -295,7 +291,7 @@ def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
 
 
 def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
-              ) -> tuple[S.Expr, list[ChainStep]] | None:
+              ) -> tuple[S.Expr, list[Step]] | None:
     """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in
     G, and the steps (if any) that make it so: a differential that is zero has gradient
     zero, and a 1×1 Jacobian factor `s` in front of a column `dx` is `s I`."""
@@ -310,18 +306,11 @@ def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
             g = S.Mul(g, S.Identity(n.to_dim()))
             return g, _linear(S.Mul(g, dx))
         return g, (_linear(kind(g, dx)) if negated else [])
-    if not _same_normal_form(kernel, nf, S.Num(0) if kernel.shape(nf).is_scalar else S.Zeros(
-            kernel.shape(nf).rows.to_dim(), kernel.shape(nf).cols.to_dim())):
+    if not _same_normal_form(kernel, nf, zero(kernel.shape(nf))):
         return None
     s = kernel.shape(x)
-    if form == "frob":
-        zero = S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
-        if s.is_scalar:
-            zero = S.Num(0)
-    else:
-        rows = kernel.shape(nf).rows
-        zero = S.Zeros(rows.to_dim(), s.rows.to_dim())
-    return zero, _linear(kind(zero, dx))
+    g = zero(s) if form == "frob" else S.Zeros(kernel.shape(nf).rows.to_dim(), s.rows.to_dim())
+    return g, _linear(kind(g, dx))
 
 
 def _has_differential(e: S.Expr) -> bool:

@@ -12,6 +12,7 @@ A file that does not parse, or whose declarations do not shape-check, becomes on
 item (`file.proof::<file>`) carrying the error; a statement becomes an item that passes
 when the claim is proved or the refute is shown false, and otherwise fails with the
 outcome, the reason or the counterexample, and the statement's source line.
+Imports: `check`, `parse`, `shapes`, `budget`, `errors`, pytest.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import pytest
+
+from .budget import DEFAULT_SECONDS, Budget
 
 EXPECTED = {"claim": "proved", "refute": "false"}
 _CHECKER = pytest.StashKey[Any]()
@@ -28,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rewrite", "proof files (*.proof)")
     group.addoption("--proof-seed", type=int, default=0, metavar="N",
                     help="seed of the numeric spot-checks of proof files (default 0)")
-    group.addoption("--proof-timeout", type=float, default=5.0, metavar="S",
+    group.addoption("--proof-timeout", type=float, default=DEFAULT_SECONDS, metavar="S",
                     help="search time limit per statement, seconds (default 5)")
 
 
@@ -42,7 +45,6 @@ def _checker(config: pytest.Config) -> Any:
     """The process's one checker, made (and the rule base loaded) on first use."""
     if _CHECKER not in config.stash:
         from .check import Checker, Settings
-        from .egraph import Budget
 
         settings = Settings(seed=config.getoption("proof_seed"),
                             budget=Budget(seconds=config.getoption("proof_timeout")))

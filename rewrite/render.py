@@ -8,10 +8,10 @@ Which rules are bookkeeping is read from their text, never from a list of names:
 are one operator, all the way down, over the same multiset of operands (`A + B = B + A`,
 `(A B) C = A (B C)`); the kernel's own `linear` normalisation counts too.
 
-Styles: "text" (Unicode, the default), "markdown" (a table), "latex" (an `align*`
+Formats: "text" (Unicode, the default), "markdown" (a table), "latex" (an `align*`
 environment; needs amsmath). A certificate's terms are s-expressions; its goals are
 recomputed with the kernel's own `goals_of`, never read from it.
-Imports: `syntax`, `sexpr`, `printing`, `kernel`, `errors`; never `check`, egglog or numpy.
+Imports: `syntax`, `sexpr`, `printing`, `kernel`, `sizes`, `result`, `errors`; never `check`, egglog or numpy.
 """
 
 from __future__ import annotations
@@ -20,16 +20,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from . import sexpr
 from . import syntax as S
 from .errors import RewriteError
 from .kernel import LINEAR, Rule, goals_of, read_decl, read_rule
 from .printing import show
+from .result import Result
 from .sizes import Env
 
-STYLES = ("text", "markdown", "latex")
+Format = Literal["text", "markdown", "latex"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "latex")
 BACKWARDS = "←"  # after a rule used right to left
 _LEGEND = f"{BACKWARDS}: the rule used right to left"
 
@@ -77,10 +79,10 @@ class Derivation:
     statement: str
     chains: tuple[Chain, ...]
 
-    def render(self, style: str = "text") -> str:
-        if style not in STYLES:
-            raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
-        return {"text": _text, "markdown": _markdown, "latex": _latex}[style](self)
+    def render(self, format: Format = "text") -> str:
+        if format not in FORMATS:
+            raise ValueError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+        return {"text": _text, "markdown": _markdown, "latex": _latex}[format](self)
 
     def __str__(self) -> str:
         return self.render("text")
@@ -93,9 +95,9 @@ class Derivation:
         return f"$$\\begin{{aligned}}\n{_latex_body(self)}\n\\end{{aligned}}$$"
 
 
-def explain(certificate: dict[str, Any], style: str = "text") -> str:
-    """The derivation a certificate records, as text in `style`."""
-    return derivation(certificate).render(style)
+def explain(certificate: dict[str, Any], format: Format = "text") -> str:
+    """The derivation a certificate records, as text in `format`."""
+    return derivation(certificate).render(format)
 
 
 def statement(certificate: dict[str, Any]) -> tuple[S.Expr, S.Expr]:
@@ -153,19 +155,15 @@ def is_bookkeeping(rule: Rule) -> bool:
     if rule.prop is not None:
         return False
     lhs, rhs = rule.sides
-    if _head(lhs) != _head(rhs) or not lhs.children():
+    if S.head(lhs) != S.head(rhs) or not lhs.children():
         return False
-    head = _head(lhs)
+    head = S.head(lhs)
     return Counter(_operands(lhs, head)) == Counter(_operands(rhs, head))
-
-
-def _head(e: S.Expr) -> tuple:
-    return type(e), e.payload()
 
 
 def _operands(e: S.Expr, head: tuple) -> list[S.Expr]:
     """The maximal subterms of `e` whose operator is not `head`."""
-    if _head(e) != head:
+    if S.head(e) != head:
         return [e]
     return [o for c in e.children() for o in _operands(c, head)]
 
@@ -197,17 +195,17 @@ def _conclusions(lhs: S.Expr, rhs: S.Expr, goals: list) -> list[Conclusion | Non
 # Marking the rewritten part
 
 
-def _pieces(term: S.Expr, at: S.Path, style: str) -> tuple[str, str, str]:
-    """`term` printed in `style` ("unicode" or "latex") as (before, part, after), where
+def _pieces(term: S.Expr, at: S.Path, notation: str) -> tuple[str, str, str]:
+    """`term` printed in `notation` ("unicode" or "latex") as (before, part, after), where
     `part` is the subterm at `at` as it is printed in place (with its parentheses).
 
     The term is printed once as it is and once with a placeholder for the part; what the
     two texts share at the start and at the end is the context. (Printing the part alone
     would lose the parentheses and spacing its place gives it.)"""
-    full = show(term, style)
+    full = show(term, notation)
     if not at:
         return full, "", ""
-    holed = show(S.replace_at(term, at, _HOLE), style)
+    holed = show(S.replace_at(term, at, _HOLE), notation)
     p = 0
     while p < min(len(full), len(holed)) and full[p] == holed[p]:
         p += 1
@@ -271,14 +269,14 @@ def _marked_latex(line: Line) -> str:
 
 
 # ---------------------------------------------------------------------------
-# The three styles
+# The three formats
 
 
-def _derivative(c: Conclusion, style: str) -> str:
+def _derivative(c: Conclusion, notation: str) -> str:
     """`∇_X f`, `∇²_x f`, or the Jacobian as the language writes it (`jac(y, x)`); the
     function is bracketed when it would not read as one operand."""
-    latex = style == "latex"
-    body, wrt = show(c.function, style), show(c.wrt, style)
+    latex = notation == "latex"
+    body, wrt = show(c.function, notation), show(c.wrt, notation)
     if isinstance(c.function, (S.Add, S.Sub, S.Frob, S.Neg)):
         body = f"\\left({body}\\right)" if latex else f"({body})"
     if c.kind == "jac":
@@ -384,3 +382,8 @@ def result_latex(r: Any) -> str | None:
         return None
     lhs, rhs = statement(r.certificate)
     return f"${show(lhs, 'latex')} = {show(rhs, 'latex')} \\quad \\text{{({r.outcome}, {_steps(r.steps)})}}$"
+
+
+# Notebooks (Jupyter and the like) show a result through these.
+Result._repr_markdown_ = result_markdown  # type: ignore[attr-defined]
+Result._repr_latex_ = result_latex  # type: ignore[attr-defined]

@@ -1,9 +1,10 @@
-"""The first stage of every search: the one-way rules (`=>`) applied to a normal form.
+"""The first stage of every search: the one-way rules (`=>`) applied until none applies.
 
 The `=>` rules of the rule base point one way on purpose — differentials pushed inward,
 transposes and inverses pushed to the leaves, products distributed over sums, the trace
 trick moving every factor off `d(X)` — so applying them innermost-first until none applies
-is a terminating, deterministic normaliser. It turns most gradient claims into
+is a terminating, deterministic rewriting to a "one-way form" (not to be confused with the
+kernel's normal form, `normal`, which the `linear` step compares). It turns most gradient claims into
 `Σ Gᵢ : d(X)` against `G : d(X)` at once, which the kernel's normal form then compares;
 the e-graph only has to find what rewriting one way cannot.
 
@@ -16,23 +17,13 @@ rule applies when several match at one position. Imports: `kernel`, `syntax`, `s
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from . import syntax as S
 from .errors import BudgetError, RewriteError
-from .kernel import LINEAR, Context, Rule, instantiate
+from .kernel import LINEAR, Context, Rule, Step, instantiate
 from .sizes import Size
 
 MAX_STEPS = 2000
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """One step: `rule` applied left to right at `path`, giving `term` (the whole term)."""
-
-    rule: str
-    path: S.Path
-    term: S.Expr
 
 
 class Rewriter:
@@ -45,25 +36,26 @@ class Rewriter:
             r = context.rules[name]
             pattern = r.sides[0]
             left = Rule(r.name, r.sides[:1], None, r.shapes, ())
-            self._by_head.setdefault(_head(pattern), []).append((_kid_heads(pattern), r, left))
+            self._by_head.setdefault(S.head(pattern), []).append((_kid_heads(pattern), r, left))
         self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
+        self.stopped: str | None = None  # why the last `reduce` that did not finish stopped (set by the caller)
 
-    def normalize(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Rewrite]]:
-        """The normal form of `t` and the steps to it; `BudgetError` past `MAX_STEPS` or
-        past `deadline` (a `time.perf_counter()` value)."""
+    def reduce(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Step]]:
+        """The one-way form of `t` (no `=>` rule applies anywhere) and the steps to it;
+        `BudgetError` past `MAX_STEPS` or past `deadline` (a `time.perf_counter()` value)."""
         self._count = 0
         self._deadline = deadline
         nf, local = self._norm(t, False)
         steps, current = [], t
         for rule, path, sub in local:
             current = S.replace_at(current, path, sub)
-            steps.append(Rewrite(rule, path, current))
+            steps.append(Step(rule, True, path, current))
         return nf, steps
 
     def _norm(self, t: S.Expr, inside: bool) -> tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]:
         """Normal form and steps relative to `t` (paths from its root).
 
-        Outermost first: a rule at the root is tried before the children are normalised,
+        Outermost first: a rule at the root is tried before the children are rewritten,
         so `d(‖E‖²)` meets the rule for `d(‖·‖²)` before `‖E‖²` is unfolded; then the
         children, then the root again.
         """
@@ -109,7 +101,7 @@ class Rewriter:
             return LINEAR, value
         kids = _kid_heads(t)
         context = self.context
-        for wanted, r, left in self._by_head.get(_head(t), ()):
+        for wanted, r, left in self._by_head.get(S.head(t), ()):
             if any(w is not None and w != k for w, k in zip(wanted, kids)):
                 continue
             m = context.instance(left, (t,))
@@ -147,10 +139,4 @@ def _numeral(t: S.Expr) -> S.Expr | None:
 
 def _kid_heads(e: S.Expr) -> tuple:
     """The heads of the children; a pattern variable child matches any head (None)."""
-    return tuple(None if isinstance(k, S.Var) else _head(k) for k in e.children())
-
-
-def _head(e: S.Expr) -> tuple:
-    if isinstance(e, S.Call):
-        return ("Call", e.fn)
-    return (type(e).__name__,)
+    return tuple(None if isinstance(k, S.Var) else S.head(k) for k in e.children())

@@ -26,7 +26,7 @@ from .errors import RewriteError, RuleError
 from .kernel import Rule, read_rule, write_rule
 from .ruletext import RuleText, read_rules
 from .shapes import Unifier
-from .sizes import SCALAR, Env, Size, VarInfo
+from .sizes import SCALAR, SQUARE, Env, Size, VarInfo, filled
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def _drawable(rule: RuleText, env: Env) -> tuple[Env, Unifier]:
         if not isinstance(t, S.Var):
             continue
         s = env[t.name].shape
-        if c in ("square", "invertible", "symmetric", "spd", "orthogonal"):
+        if c in SQUARE:
             u.unify(s.rows, s.cols)
         elif c == "scalar":
             u.unify(s.rows, Size())
@@ -179,6 +179,6 @@ def _zero_out(e: S.Expr, names: set[str], env: Env) -> S.Expr:
         s = env[e.name].shape
         if s == SCALAR:
             return S.Num(0)
-        return S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim())
+        return filled(S.Zeros, s)
     kids = e.children()
     return e.with_children(tuple(_zero_out(k, names, env) for k in kids)) if kids else e

@@ -13,15 +13,13 @@ Conditions are `TERM WORD` pairs separated by commas (`A invertible`, `A + B inv
 `x vector`), WORD one of `kernel.WORDS`. Pattern variables are single letters: upper-case
 ones matrices of any shape, lower-case ones 1×1 (scalars) unless a condition says `vector`
 (a column of any length) or `row`.
-Imports: `syntax`, `parse`, `shapes`, `sizes`, `sexpr`, `kernel`, `errors`.
+Imports: `syntax`, `parse`, `shapes`, `sizes`, `kernel`, `errors`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
 from functools import lru_cache
 
 from . import syntax as S
@@ -29,11 +27,10 @@ from .errors import ParseError, RewriteError
 from .kernel import CLOSED, OPEN, WORDS, Rule
 from .parse import parse_expr
 from .shapes import Unifier, _Inference
-from .sizes import SCALAR, Env, Shape, Size, VarInfo
+from .sizes import SCALAR, SQUARE, Env, Shape, Size, VarInfo
 
 # the words a property rule may conclude
 RULE_PROPERTIES = OPEN + CLOSED
-_SQUARE = {"square", "invertible", "symmetric", "spd", "orthogonal"}
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
 _COND = re.compile(r"^\s*(.+?)\s+([a-z]+)\s*$", re.S)
@@ -94,7 +91,7 @@ def _compile(rule: RuleText) -> Rule:
         a, b = (inf.u.resolve_shape(s) for s in shapes[:2])
         raise RewriteError(f"the sides have different shapes: {a} and {b}")
     for (word, _), s in zip(rule.conditions, shapes[len(rule.sides):]):
-        if word in _SQUARE and not inf._unify(s.rows, s.cols):
+        if word in SQUARE and not inf._unify(s.rows, s.cols):
             raise RewriteError(f"the condition '{word}' needs a square term")
     out = list(trees)
     for path, node, shape in inf.holes:
@@ -114,7 +111,7 @@ def _pattern_shape(v: str, conditions: set[str]) -> Shape:
         cols = Size()
     if conditions & {"row", "scalar"}:
         rows = Size()
-    if conditions & _SQUARE:
+    if conditions & SQUARE:
         cols = rows
     return Shape(rows, cols)
 

@@ -4,24 +4,22 @@ Sizes and shapes themselves are in `sizes` (which the kernel shares). Unificatio
 (names starting with `?`) stand for sizes not yet known: the size of a bare `I`, of a
 matrix-position `0`, or of a rule's pattern variable. Errors name the operator, both shapes
 and where (`cannot multiply A (m×n) by b (m×1)`), with hints where a convention is at stake.
-Imports: `syntax`, `sizes`, `errors`, `printing`.
+Imports: `syntax`, `sizes`, `errors`, `printing`, `document`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from math import gcd
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from . import document as doc
 from . import syntax as S
 from .errors import ShapeError
 from .printing import show
-from .sizes import IMPLIES, NEEDS_SQUARE, ONE, SCALAR, Env, Shape, Size, VarInfo
-
+from .sizes import IMPLIES, NEEDS_SQUARE, ONE, SCALAR, Env, Shape, Size, VarInfo, filled
 
 # ---------------------------------------------------------------------------
 # Unification of sizes
@@ -293,7 +291,7 @@ class _Inference:
         for i, (num, other) in enumerate(((e.left, b), (e.right, a))):
             other = self.u.resolve_shape(other)
             if isinstance(num, S.Num) and not _variables(other):
-                ones = S.Ones(other.rows.to_dim(), None if other.cols.is_one else other.cols.to_dim())
+                ones = filled(S.Ones, other)
                 term = ones if num.value == 1 else S.Mul(num, ones)
                 fixed = S.replace_at(e, (i,), term)
                 return f" (no implicit broadcasting: write {show(fixed)})"
@@ -381,10 +379,10 @@ class _Inference:
         if isinstance(node, S.Identity):
             return S.Identity(s.rows.to_dim(), at=node.at)
         if isinstance(node, S.Ones):
-            return S.Ones(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim(), at=node.at)
+            return filled(S.Ones, s, at=node.at)
         if s.is_scalar:
             return node
-        return S.Zeros(s.rows.to_dim(), None if s.cols.is_one else s.cols.to_dim(), at=node.at)
+        return filled(S.Zeros, s, at=node.at)
 
 
 def infer(e: S.Expr, env: Env, unifier: Unifier | None = None) -> Shape:
@@ -409,7 +407,7 @@ def elaborate(e: S.Expr, env: Env, *, expected: Shape | None = None) -> tuple[S.
     return tree, inf.u.resolve_shape(s)
 
 
-def check_statement(stmt: doc.Statement, env: Env) -> tuple[S.Expr, S.Expr, Shape]:
+def elaborate_statement(stmt: doc.Statement, env: Env) -> tuple[S.Expr, S.Expr, Shape]:
     """Both sides elaborated, with sizes unified across `=` (so `P P⁻¹ = I` sizes the `I`)."""
     inf = _Inference(env, Unifier())
     left = inf.shape(stmt.lhs, (0,), zero_ok=True)

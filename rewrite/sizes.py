@@ -124,7 +124,18 @@ class Env(Mapping[str, VarInfo]):
 # Properties a declaration may state, the ones that need a square matrix, and what each implies.
 PROPERTIES = S.PROPERTIES
 NEEDS_SQUARE = frozenset({"spd", "invertible", "orthogonal", "symmetric"})
+SQUARE = NEEDS_SQUARE | {"square"}  # the words (properties or conditions) that make a matrix square
 IMPLIES = {"spd": frozenset({"symmetric", "invertible"}), "orthogonal": frozenset({"invertible"})}
+
+
+def filled(cls: type, shape: Shape, **kw: object) -> S.Expr:
+    """`zeros` or `ones` of a shape, as elaboration writes them (a column's width left out)."""
+    return cls(shape.rows.to_dim(), None if shape.cols.is_one else shape.cols.to_dim(), **kw)
+
+
+def zero(shape: Shape) -> S.Expr:
+    """The zero of a shape: the number 0 for 1×1, else `zeros`."""
+    return S.Num(0) if shape.is_scalar else filled(S.Zeros, shape)
 
 
 def closed_props(props: frozenset[str]) -> frozenset[str]:

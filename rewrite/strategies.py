@@ -6,7 +6,7 @@ Nothing in `exprs()` promises shapes that fit; `well_shaped(env)` draws trees th
 shape-check under given declarations (for tests that evaluate, prove or rewrite them).
 Hypothesis is a test-only dependency, imported at the top: import this module only from
 tests.
-Imports: `syntax`, `shapes`, hypothesis.
+Imports: `syntax`, `document`, `sizes`, hypothesis.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from . import document as doc
 from . import syntax as S
-from .shapes import ONE, Env, Shape, Size
+from .sizes import ONE, Env, Shape, Size, filled
 
 NAMES = ("A", "B", "X", "x", "y", "s", "f", "W₁", "x₂", "Σ", "λ", "dx", "x_hat", "T", "v2")
 DIM_NAMES = ("m", "n", "k", "p")
@@ -152,7 +152,7 @@ def _leaves(env: Env, shape: Shape) -> list[S.Expr]:
     elif shape.is_square:
         out.append(S.Identity(shape.rows.to_dim()))
     if not out:
-        out.append(S.Ones(shape.rows.to_dim(), None if shape.cols.is_one else shape.cols.to_dim()))
+        out.append(filled(S.Ones, shape))
     return out
 
 

@@ -9,8 +9,8 @@ Source positions ride along in `at` but take no part in equality or hashing, so
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterator, Union
 
 
@@ -319,6 +319,12 @@ def replace_at(e: Expr, path: Path, new: Expr) -> Expr:
         raise IndexError(f"no child {i}")
     kids[i] = replace_at(kids[i], path[1:], new)
     return e.with_children(tuple(kids))
+
+
+def head(e: Expr) -> tuple:
+    """The operator at the root with what it carries but sizes (`I(n)` and `I(m)` have the
+    same head): what matching compares before it looks at the children."""
+    return (type(e).__name__,) + tuple(v for _, v in e.payload() if v is not None and not isinstance(v, Dim))
 
 
 def free_names(e: Expr) -> frozenset[str]:

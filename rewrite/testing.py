@@ -6,19 +6,20 @@ gradient and fails with an `AssertionError` that shows what was traced, the outc
 the counterexample or the reason there is no proof. `expect="false"` pins a known mistake
 (the `refute` of proof files): it passes when the numbers refute the gradient, and when it
 fails because the gradient was proved, the message shows the derivation.
-Imports: `codecheck`.
+Imports: `codecheck`, `budget`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .codecheck import Properties, Shapes, TracedProof, TracedUnknown, check_equal, check_gradient
+from .budget import DEFAULT_SECONDS
+from .codecheck import Properties, Shapes, TracedNotProved, TracedProof, check_equal, check_gradient
 
 EXPECTATIONS = ("proved", "false")
 
 
-def _report(answer: TracedProof | TracedUnknown, expect: str, what: str) -> str:
+def _report(answer: TracedProof | TracedNotProved, expect: str, what: str) -> str:
     lines = [f"{what}: expected {expect}, got {answer.outcome}", "", "traced claim:"]
     lines += [f"    {line}" for line in answer.source.rstrip("\n").split("\n")]
     if answer.outcome == "proved":
@@ -35,7 +36,7 @@ def _check(expect: str) -> None:
 
 
 def assert_gradient(f: Callable, g: Callable, *, wrt: str, shapes: Shapes, properties: Properties | None = None,
-                    timeout: float = 5.0, expect: str = "proved") -> TracedProof | TracedUnknown:
+                    timeout: float = DEFAULT_SECONDS, expect: str = "proved") -> TracedProof | TracedNotProved:
     """Assert that `g` is the gradient of `f` with respect to `wrt` (`expect="proved"`), or
     that it is a refuted mistake (`expect="false"`); returns the answer."""
     __tracebackhide__ = True  # pytest shows the caller's line
@@ -47,7 +48,7 @@ def assert_gradient(f: Callable, g: Callable, *, wrt: str, shapes: Shapes, prope
 
 
 def assert_equal(f: Callable, g: Callable, *, shapes: Shapes, properties: Properties | None = None,
-                 timeout: float = 5.0, expect: str = "proved") -> TracedProof | TracedUnknown:
+                 timeout: float = DEFAULT_SECONDS, expect: str = "proved") -> TracedProof | TracedNotProved:
     """Assert that `f` and `g` compute the same array (or, with `expect="false"`, that the
     numbers show they do not)."""
     __tracebackhide__ = True

@@ -11,7 +11,7 @@ the call stack (the first frame outside this package, numpy and JAX).
 `np.ones`, `np.zeros` and `np.eye` take sizes, not arrays, so numpy cannot hand them to
 us: while a trace runs they are replaced by versions that accept symbolic sizes (and
 otherwise call numpy's own), under a lock.
-Imports: `arrays`, `shapes` (for `Size`), `errors`, `syntax`, `printing`; numpy.
+Imports: `arrays`, `errors`, `syntax`, `printing`, `sizes`; numpy.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from . import syntax as S
 from .arrays import Array, Dims, Unsupported
 from .errors import TraceError
 from .printing import show
-from .shapes import Size
+from .sizes import Size
 
 SUPPORTED = ("+ - * / ** (scalars with arrays, elementwise on equal shapes), @, .T, .sum(), np.sum, np.exp, "
              "np.log, np.sqrt, np.tanh, np.trace, np.dot, np.outer, np.kron, np.diag, np.eye, np.ones, np.zeros, "

@@ -14,7 +14,7 @@ primitive by primitive. Whatever the arguments do not reach is evaluated (consta
 A size used as a number (`jnp.mean`, `x.shape[0]`) leaves no trace in the program, only a
 number, and Python code may branch on a size; so the function is traced twice, at small and
 at larger primes, and the two trees must be the same. JAX is optional: it is imported on first use.
-Imports: `arrays`, `tracing` (locations, `call`), `errors`, `shapes`, `syntax`; jax.
+Imports: `arrays`, `tracing` (locations, `call`), `errors`, `syntax`, `sizes`; jax.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from . import arrays as A
 from . import syntax as S
 from .arrays import Array, Dims, Unsupported
 from .errors import TraceError
-from .shapes import Size
+from .sizes import Size
 from .tracing import at_location, call, innermost_user_frame, is_library, located
 
 

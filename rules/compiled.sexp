@@ -1,44 +1,44 @@
-; compiled from the rule files with digest b42db0fabc25486efc073107aeb855e1c5c9c55c7c34229252fd7a383f31c2bd; written by rewrite/rules.py, do not edit
-(rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:7
-(rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:8
-(rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:9
-(rule neg-neg (= (neg (neg A)) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:10
-(rule neg-add (= (neg (+ A B)) (+ (neg A) (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:11
-(rule mul-assoc (= (* (* A B) C) (* A (* B C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; algebra.rules:12
-(rule dist-left (= (* A (+ B C)) (+ (* A B) (* A C))) (vars (A ?A_r ?C_r) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:13
-(rule dist-right (= (* (+ A B) C) (+ (* A C) (* B C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; algebra.rules:14
-(rule neg-mul-left (= (* (neg A) B) (neg (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; algebra.rules:15
-(rule neg-mul-right (= (* A (neg B)) (neg (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; algebra.rules:16
-(rule scale-neg (= (* s (neg A)) (neg (* s A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:17
-(rule scale-comm (= (* A s) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (nonscalar A))) ; algebra.rules:18
-(rule scale-left (= (* A (* s B)) (* s (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c) (s 1 1)) (if (nonscalar A))) ; algebra.rules:19
-(rule scale-scale (= (* s (* t A)) (* (* s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:20
-(rule scale-add (= (+ (* s A) (* t A)) (* (+ s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:21
-(rule scale-dist (= (* s (+ A B)) (+ (* s A) (* s B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; algebra.rules:22
-(rule add-self (= (+ A A) (* 2 A)) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:23
-(rule scale-one (= (* 1 A) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:24
-(rule add-neg-self (= (+ A (neg A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:25
-(rule add-zero (= (+ A Z) A) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:26
-(rule zero-add (= (+ Z A) A) (vars (A ?A_r ?A_c) (Z ?A_r ?A_c)) (if (zero Z))) ; algebra.rules:27
-(rule sub-zero (= (- A Z) A) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:28
-(rule zero-sub (= (- Z A) (neg A)) (vars (A ?A_r ?A_c) (Z ?A_r ?A_c)) (if (zero Z))) ; algebra.rules:29
-(rule zero-mul-left (= (* Z A) (zeros ?Z_r ?A_c)) (vars (A ?A_r ?A_c) (Z ?Z_r ?A_r)) (if (zero Z))) ; algebra.rules:30
-(rule zero-mul-right (= (* A Z) (zeros ?A_r ?Z_c)) (vars (A ?A_r ?Z_r) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:31
-(rule zero-scale (= (* z A) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c) (z 1 1)) (if (zero z))) ; algebra.rules:32
-(rule scale-zero (= (* s Z) (zeros ?Z_r ?Z_c)) (vars (Z ?Z_r ?Z_c) (s 1 1)) (if (zero Z))) ; algebra.rules:33
-(rule neg-zero (= (neg Z) (zeros ?Z_r ?Z_c)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:34
-(rule mul-id-left (= (* (I ?A_r) A) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:35
-(rule mul-id-right (= (* A (I ?A_c)) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:36
-(rule div-def (= (/ A s) (* (/ 1 s) A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:37
-(rule s-div-s (= (/ s s) 1) (vars (s 1 1)) (if (invertible s))) ; algebra.rules:38
-(rule div-cancel (= (/ (* s t) s) t) (vars (s 1 1) (t 1 1)) (if (invertible s))) ; algebra.rules:39
-(rule div-cancel-r (= (/ (* t s) s) t) (vars (s 1 1) (t 1 1)) (if (invertible s))) ; algebra.rules:40
-(rule div-scale (= (/ (* s A) t) (* (/ s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if (nonscalar A))) ; algebra.rules:41
-(rule div-neg (= (/ (neg A) s) (neg (/ A s))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:42
-(rule pow-zero (= (^ A 0) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (square A))) ; algebra.rules:43
-(rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:44
-(rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:45
-(rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:46
+; compiled from the rule files with digest e1b54201da7e065b4b5fa723034701e39238d402972ae5c91a94f0d3093226da; written by rewrite/rules.py, do not edit
+(rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
+(rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
+(rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
+(rule neg-neg (= (neg (neg A)) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:13
+(rule neg-add (= (neg (+ A B)) (+ (neg A) (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:14
+(rule mul-assoc (= (* (* A B) C) (* A (* B C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; algebra.rules:15
+(rule dist-left (= (* A (+ B C)) (+ (* A B) (* A C))) (vars (A ?A_r ?C_r) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:16
+(rule dist-right (= (* (+ A B) C) (+ (* A C) (* B C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; algebra.rules:17
+(rule neg-mul-left (= (* (neg A) B) (neg (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; algebra.rules:18
+(rule neg-mul-right (= (* A (neg B)) (neg (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; algebra.rules:19
+(rule scale-neg (= (* s (neg A)) (neg (* s A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:20
+(rule scale-comm (= (* A s) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (nonscalar A))) ; algebra.rules:21
+(rule scale-left (= (* A (* s B)) (* s (* A B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c) (s 1 1)) (if (nonscalar A))) ; algebra.rules:22
+(rule scale-scale (= (* s (* t A)) (* (* s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:23
+(rule scale-add (= (+ (* s A) (* t A)) (* (+ s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:24
+(rule scale-dist (= (* s (+ A B)) (+ (* s A) (* s B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; algebra.rules:25
+(rule add-self (= (+ A A) (* 2 A)) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:26
+(rule scale-one (= (* 1 A) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:27
+(rule add-neg-self (= (+ A (neg A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:28
+(rule add-zero (= (+ A Z) A) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:29
+(rule zero-add (= (+ Z A) A) (vars (A ?A_r ?A_c) (Z ?A_r ?A_c)) (if (zero Z))) ; algebra.rules:30
+(rule sub-zero (= (- A Z) A) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:31
+(rule zero-sub (= (- Z A) (neg A)) (vars (A ?A_r ?A_c) (Z ?A_r ?A_c)) (if (zero Z))) ; algebra.rules:32
+(rule zero-mul-left (= (* Z A) (zeros ?Z_r ?A_c)) (vars (A ?A_r ?A_c) (Z ?Z_r ?A_r)) (if (zero Z))) ; algebra.rules:33
+(rule zero-mul-right (= (* A Z) (zeros ?A_r ?Z_c)) (vars (A ?A_r ?Z_r) (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:34
+(rule zero-scale (= (* z A) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c) (z 1 1)) (if (zero z))) ; algebra.rules:35
+(rule scale-zero (= (* s Z) (zeros ?Z_r ?Z_c)) (vars (Z ?Z_r ?Z_c) (s 1 1)) (if (zero Z))) ; algebra.rules:36
+(rule neg-zero (= (neg Z) (zeros ?Z_r ?Z_c)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; algebra.rules:37
+(rule mul-id-left (= (* (I ?A_r) A) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:38
+(rule mul-id-right (= (* A (I ?A_c)) A) (vars (A ?A_r ?A_c)) (if)) ; algebra.rules:39
+(rule div-def (= (/ A s) (* (/ 1 s) A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:40
+(rule s-div-s (= (/ s s) 1) (vars (s 1 1)) (if (invertible s))) ; algebra.rules:41
+(rule div-cancel (= (/ (* s t) s) t) (vars (s 1 1) (t 1 1)) (if (invertible s))) ; algebra.rules:42
+(rule div-cancel-r (= (/ (* t s) s) t) (vars (s 1 1) (t 1 1)) (if (invertible s))) ; algebra.rules:43
+(rule div-scale (= (/ (* s A) t) (* (/ s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if (nonscalar A))) ; algebra.rules:44
+(rule div-neg (= (/ (neg A) s) (neg (/ A s))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:45
+(rule pow-zero (= (^ A 0) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (square A))) ; algebra.rules:46
+(rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:47
+(rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:48
+(rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:49
 (rule det-mul (= (det (* A B)) (* (det A) (det B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; determinant.rules:5
 (rule det-tp (= (det (T A)) (det A)) (vars (A ?A_r ?A_r)) (if)) ; determinant.rules:6
 (rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; determinant.rules:7
@@ -79,98 +79,98 @@
 (rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:35
 (rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:36
 (rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:37
-(rule exp-log (= (exp (log A)) A) (vars (A ?A_r ?A_c)) (if (positive A))) ; elementwise.rules:5
-(rule log-exp (= (log (exp A)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:6
-(rule sigmoid-neg (= (sigmoid (neg A)) (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:7
-(rule hdiv-self (= (hdiv A A) (ones ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; elementwise.rules:8
-(rule hdiv-cancel (= (hdiv (had A B) A) B) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A))) ; elementwise.rules:9
-(rule hdiv-cancel-r (= (hdiv (had B A) A) B) (vars (A ?A_r ?A_c) (B ?A_r ?A_c)) (if (nonzero A))) ; elementwise.rules:10
-(rule had-hdiv (= (had A (hdiv B C)) (hdiv (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; elementwise.rules:11
-(rule hdiv-scalar (= (hdiv s t) (/ s t)) (vars (s 1 1) (t 1 1)) (if)) ; elementwise.rules:12
-(rule had-ones (= (had (ones ?A_r ?A_c) A) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:13
-(rule had-ones-r (= (had A (ones ?A_r ?A_c)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:14
-(rule sum-ones (= (sum A) (: (ones ?A_r ?A_c) A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:15
-(rule sigmoid-sum (= (+ (sigmoid A) (sigmoid (neg A))) (ones ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:16
-(rule had-ones-one (= (had s (ones 1)) s) (vars (s 1 1)) (if)) ; elementwise.rules:17
-(rule hdiv-neg (= (hdiv (neg A) B) (neg (hdiv A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; elementwise.rules:18
-(rule hdiv-d (= (hdiv (had A B) C) (had (hdiv A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; elementwise.rules:19
-(rule ones-tp (= (T (ones ?4 ?3)) (ones ?3 ?4)) (vars) (if)) ; elementwise.rules:20
-(rule sigmoid-exp (= (hdiv (exp A) (+ (ones ?A_r ?A_c) (exp A))) (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:21
-(rule sigmoid-exp-r (= (hdiv (exp A) (+ (exp A) (ones ?A_r ?A_c))) (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:22
-(rule sigmoid-exp-s (= (/ (exp s) (+ 1 (exp s))) (sigmoid s)) (vars (s 1 1)) (if)) ; elementwise.rules:23
-(rule exp-add (= (exp (+ A B)) (had (exp A) (exp B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; elementwise.rules:24
-(rule sum-bilinear (= (sum A) (* (* (T (ones ?A_r)) A) (ones ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:25
-(rule tanh-sigmoid (= (tanh A) (- (* 2 (sigmoid (* 2 A))) (ones ?A_r ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:26
-(rule frob-trace (= (: A B) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:4
-(rule frob-comm (= (: A B) (: B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:5
-(rule frob-tp (= (: A B) (: (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:6
-(rule frob-mul-left (= (: A (* B C)) (: (* (T B) A) C)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; frobenius.rules:7
-(rule frob-mul-right (= (: A (* B C)) (: (* A (T C)) B)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; frobenius.rules:8
-(rule frob-add (= (: A (+ B C)) (+ (: A B) (: A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:9
-(rule frob-sub (= (: A (- B C)) (- (: A B) (: A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:10
-(rule frob-neg (= (: A (neg B)) (neg (: A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:11
-(rule frob-scale (= (: A (* s B)) (* s (: A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; frobenius.rules:12
-(rule frob-had (= (: A (had B C)) (: (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:13
-(rule frob-zero (= (: A Z) 0) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; frobenius.rules:14
-(rule frob-inner (= (* (T x) y) (: x y)) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; frobenius.rules:15
-(rule frob-scalar (= (: s t) (* s t)) (vars (s 1 1) (t 1 1)) (if)) ; frobenius.rules:16
-(rule norm2-def (= (norm2 A) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:17
-(rule norm-def (= (norm A) (sqrt (: A A))) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:18
-(rule norm-sq (= (^ (norm A) 2) (norm2 A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:19
-(rule frob-d-swap (= (: A B) (: B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; frobenius.rules:24
-(rule frob-d-left (= (: A (* B C)) (: (* (T B) A) C)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:25
-(rule frob-d-right (= (: A (* B C)) (: (* A (T C)) B)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential B) (nondifferential C))) ; frobenius.rules:26
-(rule frob-d-tp (= (: A (T B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if (differential B))) ; frobenius.rules:27
-(rule frob-d-had (= (: A (had B C)) (: (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:28
-(rule frob-d-had-r (= (: A (had C B)) (: (had A B) C)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (C ?B_r ?B_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:29
-(rule frob-d-scale (= (* s (: A B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:30
-(rule frob-d-scale-in (= (: A (* s B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:31
-(rule frob-d-scalar (= (: A (* s B)) (: (: A B) s)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (differential s) (nondifferential B))) ; frobenius.rules:32
-(rule frob-d-neg (= (neg (: A B)) (: (neg A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (differential B))) ; frobenius.rules:33
-(rule frob-d-collect (= (+ (: A C) (: B C)) (: (+ A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:34
-(rule tr-d (= (tr A) (: (I ?A_c) A)) (vars (A ?A_c ?A_c)) (if (differential A))) ; frobenius.rules:35
-(rule frob-d-nest (= (: s (: A B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:36
-(rule inner-d (= (* A B) (: (T A) B)) (vars (A 1 ?B_r) (B ?B_r 1)) (if (row A) (nonscalar A) (vector B) (differential B))) ; frobenius.rules:37
-(rule inner-d-left (= (* A B) (: (T B) A)) (vars (A 1 ?B_r) (B ?B_r 1)) (if (row A) (vector B) (nonscalar B) (differential A))) ; frobenius.rules:38
-(rule scalar-d (= (* s t) (: s t)) (vars (s 1 1) (t 1 1)) (if (nondifferential s) (differential t))) ; frobenius.rules:39
-(rule frob-d-div (= (/ (: A B) s) (: (/ A s) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:40
-(rule scalar-d-div (= (/ (* s C) t) (* (/ s t) C)) (vars (C ?C_r ?C_c) (s 1 1) (t 1 1)) (if (nondifferential s) (differential C) (nondifferential t))) ; frobenius.rules:41
-(rule scalar-d-left (= (* s t) (: t s)) (vars (s 1 1) (t 1 1)) (if (differential s) (nondifferential t))) ; frobenius.rules:42
-(rule frob-d-collect-sub (= (- (: A C) (: B C)) (: (- A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:43
-(rule frob-d-hdiv (= (: A (hdiv B C)) (: (hdiv A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential B) (nondifferential C))) ; frobenius.rules:44
-(rule sum-d (= (sum A) (: (ones ?A_r ?A_c) A)) (vars (A ?A_r ?A_c)) (if (differential A))) ; frobenius.rules:45
-(rule norm-mul-self (= (* (norm A) (norm A)) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:46
-(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:49
-(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:50
-(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:51
-(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:52
-(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:53
-(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:54
-(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:55
-(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:56
-(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:57
-(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:58
-(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:59
-(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:60
-(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:61
-(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:62
-(rule had-comm (= (had A B) (had B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:3
-(rule had-assoc (= (had (had A B) C) (had A (had B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:4
-(rule had-dist (= (had A (+ B C)) (+ (had A B) (had A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:5
-(rule had-neg (= (had A (neg B)) (neg (had A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:6
-(rule had-scale (= (had A (* s B)) (* s (had A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; hadamard.rules:7
-(rule had-tp (= (T (had A B)) (had (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:8
-(rule had-zero (= (had A Z) (zeros ?Z_r ?Z_c)) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; hadamard.rules:9
-(rule had-scalar (= (had s t) (* s t)) (vars (s 1 1) (t 1 1)) (if)) ; hadamard.rules:10
-(rule had-diag (= (* (diag x) y) (had x y)) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:11
-(rule sum-frob (= (sum (had A B)) (: A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:12
-(rule tr-diag (= (tr (diag x)) (sum x)) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:13
-(rule diag-mul (= (* (diag x) (diag y)) (diag (had x y))) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:14
-(rule diag-tp (= (T (diag x)) (diag x)) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:15
-(rule diag-commute (= (* D E) (* E D)) (vars (D ?E_r ?E_r) (E ?E_r ?E_r)) (if (diagonal D) (diagonal E) (square D) (square E))) ; hadamard.rules:16
-(rule diag-sandwich (= (* (* (diag x) A) (diag y)) (had A (* x (T y)))) (vars (A ?A_r ?y_r) (x ?A_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:17
-(rule had-bilinear (= (* (* (T x) (had A B)) y) (tr (* (* (* (diag x) A) (diag y)) (T B)))) (vars (A ?B_r ?y_r) (B ?B_r ?y_r) (x ?B_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:18
-(rule diag-inv (= (inv (diag x)) (diag (hdiv (ones ?x_r) x))) (vars (x ?x_r 1)) (if (vector x) (nonzero x))) ; hadamard.rules:19
+(rule exp-log (= (exp (log A)) A) (vars (A ?A_r ?A_c)) (if (positive A))) ; elementwise.rules:6
+(rule log-exp (= (log (exp A)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:7
+(rule sigmoid-neg (= (sigmoid (neg A)) (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:8
+(rule hdiv-self (= (hdiv A A) (ones ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; elementwise.rules:9
+(rule hdiv-cancel (= (hdiv (had A B) A) B) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A))) ; elementwise.rules:10
+(rule hdiv-cancel-r (= (hdiv (had B A) A) B) (vars (A ?A_r ?A_c) (B ?A_r ?A_c)) (if (nonzero A))) ; elementwise.rules:11
+(rule had-hdiv (= (had A (hdiv B C)) (hdiv (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; elementwise.rules:12
+(rule hdiv-scalar (= (hdiv s t) (/ s t)) (vars (s 1 1) (t 1 1)) (if)) ; elementwise.rules:13
+(rule had-ones (= (had (ones ?A_r ?A_c) A) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:14
+(rule had-ones-r (= (had A (ones ?A_r ?A_c)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:15
+(rule sum-ones (= (sum A) (: (ones ?A_r ?A_c) A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:16
+(rule sigmoid-sum (= (+ (sigmoid A) (sigmoid (neg A))) (ones ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:17
+(rule had-ones-one (= (had s (ones 1)) s) (vars (s 1 1)) (if)) ; elementwise.rules:18
+(rule hdiv-neg (= (hdiv (neg A) B) (neg (hdiv A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; elementwise.rules:19
+(rule hdiv-d (= (hdiv (had A B) C) (had (hdiv A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; elementwise.rules:20
+(rule ones-tp (= (T (ones ?4 ?3)) (ones ?3 ?4)) (vars) (if)) ; elementwise.rules:21
+(rule sigmoid-exp (= (hdiv (exp A) (+ (ones ?A_r ?A_c) (exp A))) (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:22
+(rule sigmoid-exp-r (= (hdiv (exp A) (+ (exp A) (ones ?A_r ?A_c))) (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:23
+(rule sigmoid-exp-s (= (/ (exp s) (+ 1 (exp s))) (sigmoid s)) (vars (s 1 1)) (if)) ; elementwise.rules:24
+(rule exp-add (= (exp (+ A B)) (had (exp A) (exp B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; elementwise.rules:25
+(rule sum-bilinear (= (sum A) (* (* (T (ones ?A_r)) A) (ones ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:26
+(rule tanh-sigmoid (= (tanh A) (- (* 2 (sigmoid (* 2 A))) (ones ?A_r ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:27
+(rule frob-trace (= (: A B) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:5
+(rule frob-comm (= (: A B) (: B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:6
+(rule frob-tp (= (: A B) (: (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:7
+(rule frob-mul-left (= (: A (* B C)) (: (* (T B) A) C)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; frobenius.rules:8
+(rule frob-mul-right (= (: A (* B C)) (: (* A (T C)) B)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; frobenius.rules:9
+(rule frob-add (= (: A (+ B C)) (+ (: A B) (: A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:10
+(rule frob-sub (= (: A (- B C)) (- (: A B) (: A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:11
+(rule frob-neg (= (: A (neg B)) (neg (: A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:12
+(rule frob-scale (= (: A (* s B)) (* s (: A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; frobenius.rules:13
+(rule frob-had (= (: A (had B C)) (: (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; frobenius.rules:14
+(rule frob-zero (= (: A Z) 0) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; frobenius.rules:15
+(rule frob-inner (= (* (T x) y) (: x y)) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; frobenius.rules:16
+(rule frob-scalar (= (: s t) (* s t)) (vars (s 1 1) (t 1 1)) (if)) ; frobenius.rules:17
+(rule norm2-def (= (norm2 A) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:18
+(rule norm-def (= (norm A) (sqrt (: A A))) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:19
+(rule norm-sq (= (^ (norm A) 2) (norm2 A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:20
+(rule frob-d-swap (= (: A B) (: B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; frobenius.rules:25
+(rule frob-d-left (= (: A (* B C)) (: (* (T B) A) C)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:26
+(rule frob-d-right (= (: A (* B C)) (: (* A (T C)) B)) (vars (A ?B_r ?C_c) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential B) (nondifferential C))) ; frobenius.rules:27
+(rule frob-d-tp (= (: A (T B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if (differential B))) ; frobenius.rules:28
+(rule frob-d-had (= (: A (had B C)) (: (had A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:29
+(rule frob-d-had-r (= (: A (had C B)) (: (had A B) C)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (C ?B_r ?B_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:30
+(rule frob-d-scale (= (* s (: A B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:31
+(rule frob-d-scale-in (= (: A (* s B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:32
+(rule frob-d-scalar (= (: A (* s B)) (: (: A B) s)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (differential s) (nondifferential B))) ; frobenius.rules:33
+(rule frob-d-neg (= (neg (: A B)) (: (neg A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (differential B))) ; frobenius.rules:34
+(rule frob-d-collect (= (+ (: A C) (: B C)) (: (+ A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:35
+(rule tr-d (= (tr A) (: (I ?A_c) A)) (vars (A ?A_c ?A_c)) (if (differential A))) ; frobenius.rules:36
+(rule frob-d-nest (= (: s (: A B)) (: (* s A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:37
+(rule inner-d (= (* A B) (: (T A) B)) (vars (A 1 ?B_r) (B ?B_r 1)) (if (row A) (nonscalar A) (vector B) (differential B))) ; frobenius.rules:38
+(rule inner-d-left (= (* A B) (: (T B) A)) (vars (A 1 ?B_r) (B ?B_r 1)) (if (row A) (vector B) (nonscalar B) (differential A))) ; frobenius.rules:39
+(rule scalar-d (= (* s t) (: s t)) (vars (s 1 1) (t 1 1)) (if (nondifferential s) (differential t))) ; frobenius.rules:40
+(rule frob-d-div (= (/ (: A B) s) (: (/ A s) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if (nondifferential s) (differential B))) ; frobenius.rules:41
+(rule scalar-d-div (= (/ (* s C) t) (* (/ s t) C)) (vars (C ?C_r ?C_c) (s 1 1) (t 1 1)) (if (nondifferential s) (differential C) (nondifferential t))) ; frobenius.rules:42
+(rule scalar-d-left (= (* s t) (: t s)) (vars (s 1 1) (t 1 1)) (if (differential s) (nondifferential t))) ; frobenius.rules:43
+(rule frob-d-collect-sub (= (- (: A C) (: B C)) (: (- A B) C)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:44
+(rule frob-d-hdiv (= (: A (hdiv B C)) (: (hdiv A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential B) (nondifferential C))) ; frobenius.rules:45
+(rule sum-d (= (sum A) (: (ones ?A_r ?A_c) A)) (vars (A ?A_r ?A_c)) (if (differential A))) ; frobenius.rules:46
+(rule norm-mul-self (= (* (norm A) (norm A)) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:47
+(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:50
+(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:51
+(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:52
+(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:53
+(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:54
+(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:55
+(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:56
+(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:57
+(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:58
+(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:59
+(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:60
+(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:61
+(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:62
+(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:63
+(rule had-comm (= (had A B) (had B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:4
+(rule had-assoc (= (had (had A B) C) (had A (had B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:5
+(rule had-dist (= (had A (+ B C)) (+ (had A B) (had A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:6
+(rule had-neg (= (had A (neg B)) (neg (had A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:7
+(rule had-scale (= (had A (* s B)) (* s (had A B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; hadamard.rules:8
+(rule had-tp (= (T (had A B)) (had (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:9
+(rule had-zero (= (had A Z) (zeros ?Z_r ?Z_c)) (vars (A ?Z_r ?Z_c) (Z ?Z_r ?Z_c)) (if (zero Z))) ; hadamard.rules:10
+(rule had-scalar (= (had s t) (* s t)) (vars (s 1 1) (t 1 1)) (if)) ; hadamard.rules:11
+(rule had-diag (= (* (diag x) y) (had x y)) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:12
+(rule sum-frob (= (sum (had A B)) (: A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:13
+(rule tr-diag (= (tr (diag x)) (sum x)) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:14
+(rule diag-mul (= (* (diag x) (diag y)) (diag (had x y))) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:15
+(rule diag-tp (= (T (diag x)) (diag x)) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:16
+(rule diag-commute (= (* D E) (* E D)) (vars (D ?E_r ?E_r) (E ?E_r ?E_r)) (if (diagonal D) (diagonal E) (square D) (square E))) ; hadamard.rules:17
+(rule diag-sandwich (= (* (* (diag x) A) (diag y)) (had A (* x (T y)))) (vars (A ?A_r ?y_r) (x ?A_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:18
+(rule had-bilinear (= (* (* (T x) (had A B)) y) (tr (* (* (* (diag x) A) (diag y)) (T B)))) (vars (A ?B_r ?y_r) (B ?B_r ?y_r) (x ?B_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:19
+(rule diag-inv (= (inv (diag x)) (diag (hdiv (ones ?x_r) x))) (vars (x ?x_r 1)) (if (vector x) (nonzero x))) ; hadamard.rules:20
 (rule inv-left (= (* (inv A) A) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:8
 (rule inv-right (= (* A (inv A)) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:9
 (rule inv-inv (= (inv (inv A)) A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:10
@@ -205,116 +205,116 @@
 (rule inv-sum-factor (= (+ (inv A) (inv B)) (* (* (inv A) (+ A B)) (inv B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:39
 (rule inv-split (= (* A (inv (+ A B))) (- (I ?B_c) (* B (inv (+ A B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:40
 (rule inv-split-r (= (* (inv (+ A B)) A) (- (I ?B_c) (* (inv (+ A B)) B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:41
-(rule kron-mixed (= (* (kron A B) (kron C D)) (kron (* A C) (* B D))) (vars (A ?A_r ?C_r) (B ?B_r ?D_r) (C ?C_r ?C_c) (D ?D_r ?D_c)) (if)) ; kronecker.rules:4
-(rule kron-tp (= (T (kron A B)) (kron (T A) (T B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:5
-(rule kron-assoc (= (kron (kron A B) C) (kron A (kron B C))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:6
-(rule kron-add-left (= (kron (+ A B) C) (+ (kron A C) (kron B C))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:7
-(rule kron-add-right (= (kron A (+ B C)) (+ (kron A B) (kron A C))) (vars (A ?A_r ?A_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:8
-(rule kron-scale-left (= (kron (* s A) B) (* s (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; kronecker.rules:9
-(rule kron-scale-right (= (kron A (* s B)) (* s (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; kronecker.rules:10
-(rule kron-neg-left (= (kron (neg A) B) (neg (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:11
-(rule kron-neg-right (= (kron A (neg B)) (neg (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:12
-(rule kron-scalar (= (kron s A) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:13
-(rule kron-scalar-r (= (kron A s) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:14
-(rule tr-kron (= (tr (kron A B)) (* (tr A) (tr B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:15
-(rule vec-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; kronecker.rules:16
-(rule vec-mul-left (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:17
-(rule vec-mul-right (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:18
-(rule vec-add (= (vec (+ A B)) (+ (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:19
-(rule vec-neg (= (vec (neg A)) (neg (vec A))) (vars (A ?A_r ?A_c)) (if)) ; kronecker.rules:20
-(rule vec-scale (= (vec (* s A)) (* s (vec A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:21
-(rule vec-had (= (vec (had A B)) (had (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:22
-(rule vec-hdiv (= (vec (hdiv A B)) (hdiv (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:23
-(rule vec-outer (= (vec (* x (T y))) (kron y x)) (vars (x ?x_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; kronecker.rules:24
-(rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:25
-(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:26
-(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:27
-(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:28
-(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:29
-(rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:6
-(rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
-(rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:8
-(rule diag-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (diagonal A) (square A))) ; properties.rules:9
-(rule id-invertible (is invertible (I ?1)) (vars) (if)) ; properties.rules:10
-(rule id-symmetric (is symmetric (I ?1)) (vars) (if)) ; properties.rules:11
-(rule id-spd (is spd (I ?1)) (vars) (if)) ; properties.rules:12
-(rule id-orthogonal (is orthogonal (I ?1)) (vars) (if)) ; properties.rules:13
-(rule prod-invertible (is invertible (* A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; properties.rules:14
-(rule scale-invertible (is invertible (* s A)) (vars (A ?A_r ?A_r) (s 1 1)) (if (invertible s) (invertible A))) ; properties.rules:15
-(rule tp-invertible (is invertible (T A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:16
-(rule inv-invertible (is invertible (inv A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:17
-(rule neg-invertible (is invertible (neg A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:18
-(rule kron-invertible (is invertible (kron A B)) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; properties.rules:19
-(rule pow-invertible (is invertible (^ A 2)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:20
-(rule det-invertible (is invertible (det A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:21
-(rule exp-invertible (is invertible (exp s)) (vars (s 1 1)) (if)) ; properties.rules:22
-(rule tp-is-symmetric (is symmetric (T A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:23
-(rule inv-symmetric (is symmetric (inv A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:24
-(rule add-symmetric (is symmetric (+ A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:25
-(rule sub-symmetric (is symmetric (- A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:26
-(rule neg-symmetric (is symmetric (neg A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:27
-(rule scale-symmetric (is symmetric (* s A)) (vars (A ?A_r ?A_r) (s 1 1)) (if (symmetric A))) ; properties.rules:28
-(rule pow-symmetric (is symmetric (^ A 2)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:29
-(rule gram-symmetric (is symmetric (* (T A) A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:30
-(rule gram-t-symmetric (is symmetric (* A (T A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:31
-(rule sandwich-symmetric (is symmetric (* (* (T A) S) A)) (vars (A ?S_r ?A_c) (S ?S_r ?S_r)) (if (symmetric S))) ; properties.rules:32
-(rule sandwich-t-symmetric (is symmetric (* (* A S) (T A))) (vars (A ?A_r ?S_r) (S ?S_r ?S_r)) (if (symmetric S))) ; properties.rules:33
-(rule kron-symmetric (is symmetric (kron A B)) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:34
-(rule diag-diagonal (is diagonal (diag x)) (vars (x ?x_r 1)) (if (vector x))) ; properties.rules:35
-(rule inv-spd (is spd (inv A)) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:36
-(rule add-spd (is spd (+ A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (spd A) (spd B))) ; properties.rules:37
-(rule tp-orthogonal (is orthogonal (T A)) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:38
-(rule inv-is-orthogonal (is orthogonal (inv A)) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:39
-(rule prod-orthogonal (is orthogonal (* A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (orthogonal A) (orthogonal B))) ; properties.rules:40
-(rule scalar-symmetric (is symmetric s) (vars (s 1 1)) (if)) ; properties.rules:41
-(rule sigmoid-invertible (is invertible (sigmoid s)) (vars (s 1 1)) (if)) ; properties.rules:42
-(rule sigmoid-comp-invertible (is invertible (- 1 (sigmoid s))) (vars (s 1 1)) (if)) ; properties.rules:43
-(rule exp-nonzero (is nonzero (exp A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:45
-(rule sigmoid-nonzero (is nonzero (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:46
-(rule sigmoid-comp-nonzero (is nonzero (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:47
-(rule ones-nonzero (is nonzero (ones ?1 ?2)) (vars) (if)) ; properties.rules:48
-(rule softplus-nonzero (is nonzero (+ (ones ?A_r ?A_c) (exp A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:49
-(rule softplus-nonzero-r (is nonzero (+ (exp A) (ones ?A_r ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:50
-(rule had-nonzero (is nonzero (had A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; properties.rules:51
-(rule hdiv-nonzero (is nonzero (hdiv A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; properties.rules:52
-(rule neg-nonzero (is nonzero (neg A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:53
-(rule tp-nonzero (is nonzero (T A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:54
-(rule scale-nonzero (is nonzero (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (invertible s) (nonzero A))) ; properties.rules:55
-(rule sqrt-nonzero (is nonzero (sqrt A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:56
-(rule positive-nonzero (is nonzero A) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:58
-(rule exp-positive (is positive (exp A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:59
-(rule sigmoid-positive (is positive (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:60
-(rule ones-positive (is positive (ones ?1 ?2)) (vars) (if)) ; properties.rules:61
-(rule sqrt-positive (is positive (sqrt A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:62
-(rule add-positive (is positive (+ A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:63
-(rule had-positive (is positive (had A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:64
-(rule hdiv-positive (is positive (hdiv A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:65
-(rule scale-positive (is positive (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (positive s) (positive A))) ; properties.rules:66
-(rule tp-positive (is positive (T A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:67
-(rule det-spd-positive (is positive (det A)) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:68
-(rule scalar-nonzero (is nonzero s) (vars (s 1 1)) (if (invertible s))) ; properties.rules:70
-(rule scalar-invertible (is invertible s) (vars (s 1 1)) (if (nonzero s))) ; properties.rules:71
-(rule norm-invertible (is invertible (norm A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:72
-(rule norm2-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:73
-(rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:3
-(rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:4
-(rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:5
-(rule tr-sub (= (tr (- A B)) (- (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
-(rule tr-neg (= (tr (neg A)) (neg (tr A))) (vars (A ?A_c ?A_c)) (if)) ; trace.rules:7
-(rule tr-scale (= (tr (* s A)) (* s (tr A))) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:8
-(rule tr-scalar (= (tr s) s) (vars (s 1 1)) (if)) ; trace.rules:9
-(rule tr-zero (= (tr Z) 0) (vars (Z ?Z_c ?Z_c)) (if (zero Z))) ; trace.rules:10
-(rule tr-div (= (tr (/ A s)) (/ (tr A) s)) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:11
-(rule tr-frob (= (tr (* A B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:12
-(rule tp-tp (= (T (T A)) A) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:3
-(rule tp-mul (= (T (* A B)) (* (T B) (T A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; transpose.rules:4
-(rule tp-add (= (T (+ A B)) (+ (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:5
-(rule tp-sub (= (T (- A B)) (- (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:6
-(rule tp-neg (= (T (neg A)) (neg (T A))) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:7
-(rule tp-scale (= (T (* s A)) (* s (T A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; transpose.rules:8
-(rule tp-scalar (= (T s) s) (vars (s 1 1)) (if)) ; transpose.rules:9
-(rule tp-symmetric (= (T A) A) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; transpose.rules:10
-(rule tp-id (= (T (I ?2)) (I ?2)) (vars) (if)) ; transpose.rules:11
-(rule tp-zero (= (T Z) (zeros ?Z_c ?Z_r)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; transpose.rules:12
-(rule tp-div (= (T (/ A s)) (/ (T A) s)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; transpose.rules:13
-(rule tp-pow (= (T (^ A 2)) (^ (T A) 2)) (vars (A ?A_c ?A_c)) (if)) ; transpose.rules:14
+(rule kron-mixed (= (* (kron A B) (kron C D)) (kron (* A C) (* B D))) (vars (A ?A_r ?C_r) (B ?B_r ?D_r) (C ?C_r ?C_c) (D ?D_r ?D_c)) (if)) ; kronecker.rules:5
+(rule kron-tp (= (T (kron A B)) (kron (T A) (T B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:6
+(rule kron-assoc (= (kron (kron A B) C) (kron A (kron B C))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:7
+(rule kron-add-left (= (kron (+ A B) C) (+ (kron A C) (kron B C))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:8
+(rule kron-add-right (= (kron A (+ B C)) (+ (kron A B) (kron A C))) (vars (A ?A_r ?A_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:9
+(rule kron-scale-left (= (kron (* s A) B) (* s (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; kronecker.rules:10
+(rule kron-scale-right (= (kron A (* s B)) (* s (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (s 1 1)) (if)) ; kronecker.rules:11
+(rule kron-neg-left (= (kron (neg A) B) (neg (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:12
+(rule kron-neg-right (= (kron A (neg B)) (neg (kron A B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:13
+(rule kron-scalar (= (kron s A) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:14
+(rule kron-scalar-r (= (kron A s) (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:15
+(rule tr-kron (= (tr (kron A B)) (* (tr A) (tr B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:16
+(rule vec-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if)) ; kronecker.rules:17
+(rule vec-mul-left (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:18
+(rule vec-mul-right (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:19
+(rule vec-add (= (vec (+ A B)) (+ (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:20
+(rule vec-neg (= (vec (neg A)) (neg (vec A))) (vars (A ?A_r ?A_c)) (if)) ; kronecker.rules:21
+(rule vec-scale (= (vec (* s A)) (* s (vec A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:22
+(rule vec-had (= (vec (had A B)) (had (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:23
+(rule vec-hdiv (= (vec (hdiv A B)) (hdiv (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:24
+(rule vec-outer (= (vec (* x (T y))) (kron y x)) (vars (x ?x_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; kronecker.rules:25
+(rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:26
+(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:27
+(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:28
+(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:29
+(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:30
+(rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
+(rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
+(rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9
+(rule diag-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (diagonal A) (square A))) ; properties.rules:10
+(rule id-invertible (is invertible (I ?1)) (vars) (if)) ; properties.rules:11
+(rule id-symmetric (is symmetric (I ?1)) (vars) (if)) ; properties.rules:12
+(rule id-spd (is spd (I ?1)) (vars) (if)) ; properties.rules:13
+(rule id-orthogonal (is orthogonal (I ?1)) (vars) (if)) ; properties.rules:14
+(rule prod-invertible (is invertible (* A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; properties.rules:15
+(rule scale-invertible (is invertible (* s A)) (vars (A ?A_r ?A_r) (s 1 1)) (if (invertible s) (invertible A))) ; properties.rules:16
+(rule tp-invertible (is invertible (T A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:17
+(rule inv-invertible (is invertible (inv A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:18
+(rule neg-invertible (is invertible (neg A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:19
+(rule kron-invertible (is invertible (kron A B)) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; properties.rules:20
+(rule pow-invertible (is invertible (^ A 2)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:21
+(rule det-invertible (is invertible (det A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:22
+(rule exp-invertible (is invertible (exp s)) (vars (s 1 1)) (if)) ; properties.rules:23
+(rule tp-is-symmetric (is symmetric (T A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:24
+(rule inv-symmetric (is symmetric (inv A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:25
+(rule add-symmetric (is symmetric (+ A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:26
+(rule sub-symmetric (is symmetric (- A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:27
+(rule neg-symmetric (is symmetric (neg A)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:28
+(rule scale-symmetric (is symmetric (* s A)) (vars (A ?A_r ?A_r) (s 1 1)) (if (symmetric A))) ; properties.rules:29
+(rule pow-symmetric (is symmetric (^ A 2)) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; properties.rules:30
+(rule gram-symmetric (is symmetric (* (T A) A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:31
+(rule gram-t-symmetric (is symmetric (* A (T A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:32
+(rule sandwich-symmetric (is symmetric (* (* (T A) S) A)) (vars (A ?S_r ?A_c) (S ?S_r ?S_r)) (if (symmetric S))) ; properties.rules:33
+(rule sandwich-t-symmetric (is symmetric (* (* A S) (T A))) (vars (A ?A_r ?S_r) (S ?S_r ?S_r)) (if (symmetric S))) ; properties.rules:34
+(rule kron-symmetric (is symmetric (kron A B)) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (symmetric A) (symmetric B))) ; properties.rules:35
+(rule diag-diagonal (is diagonal (diag x)) (vars (x ?x_r 1)) (if (vector x))) ; properties.rules:36
+(rule inv-spd (is spd (inv A)) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:37
+(rule add-spd (is spd (+ A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (spd A) (spd B))) ; properties.rules:38
+(rule tp-orthogonal (is orthogonal (T A)) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:39
+(rule inv-is-orthogonal (is orthogonal (inv A)) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:40
+(rule prod-orthogonal (is orthogonal (* A B)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (orthogonal A) (orthogonal B))) ; properties.rules:41
+(rule scalar-symmetric (is symmetric s) (vars (s 1 1)) (if)) ; properties.rules:42
+(rule sigmoid-invertible (is invertible (sigmoid s)) (vars (s 1 1)) (if)) ; properties.rules:43
+(rule sigmoid-comp-invertible (is invertible (- 1 (sigmoid s))) (vars (s 1 1)) (if)) ; properties.rules:44
+(rule exp-nonzero (is nonzero (exp A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:46
+(rule sigmoid-nonzero (is nonzero (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:47
+(rule sigmoid-comp-nonzero (is nonzero (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:48
+(rule ones-nonzero (is nonzero (ones ?1 ?2)) (vars) (if)) ; properties.rules:49
+(rule softplus-nonzero (is nonzero (+ (ones ?A_r ?A_c) (exp A))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:50
+(rule softplus-nonzero-r (is nonzero (+ (exp A) (ones ?A_r ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:51
+(rule had-nonzero (is nonzero (had A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; properties.rules:52
+(rule hdiv-nonzero (is nonzero (hdiv A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; properties.rules:53
+(rule neg-nonzero (is nonzero (neg A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:54
+(rule tp-nonzero (is nonzero (T A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:55
+(rule scale-nonzero (is nonzero (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (invertible s) (nonzero A))) ; properties.rules:56
+(rule sqrt-nonzero (is nonzero (sqrt A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:57
+(rule positive-nonzero (is nonzero A) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:59
+(rule exp-positive (is positive (exp A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:60
+(rule sigmoid-positive (is positive (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; properties.rules:61
+(rule ones-positive (is positive (ones ?1 ?2)) (vars) (if)) ; properties.rules:62
+(rule sqrt-positive (is positive (sqrt A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:63
+(rule add-positive (is positive (+ A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:64
+(rule had-positive (is positive (had A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:65
+(rule hdiv-positive (is positive (hdiv A B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (positive A) (positive B))) ; properties.rules:66
+(rule scale-positive (is positive (* s A)) (vars (A ?A_r ?A_c) (s 1 1)) (if (positive s) (positive A))) ; properties.rules:67
+(rule tp-positive (is positive (T A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:68
+(rule det-spd-positive (is positive (det A)) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:69
+(rule scalar-nonzero (is nonzero s) (vars (s 1 1)) (if (invertible s))) ; properties.rules:71
+(rule scalar-invertible (is invertible s) (vars (s 1 1)) (if (nonzero s))) ; properties.rules:72
+(rule norm-invertible (is invertible (norm A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:73
+(rule norm2-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:74
+(rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
+(rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
+(rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
+(rule tr-sub (= (tr (- A B)) (- (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:7
+(rule tr-neg (= (tr (neg A)) (neg (tr A))) (vars (A ?A_c ?A_c)) (if)) ; trace.rules:8
+(rule tr-scale (= (tr (* s A)) (* s (tr A))) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:9
+(rule tr-scalar (= (tr s) s) (vars (s 1 1)) (if)) ; trace.rules:10
+(rule tr-zero (= (tr Z) 0) (vars (Z ?Z_c ?Z_c)) (if (zero Z))) ; trace.rules:11
+(rule tr-div (= (tr (/ A s)) (/ (tr A) s)) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:12
+(rule tr-frob (= (tr (* A B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:13
+(rule tp-tp (= (T (T A)) A) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:4
+(rule tp-mul (= (T (* A B)) (* (T B) (T A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; transpose.rules:5
+(rule tp-add (= (T (+ A B)) (+ (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:6
+(rule tp-sub (= (T (- A B)) (- (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:7
+(rule tp-neg (= (T (neg A)) (neg (T A))) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:8
+(rule tp-scale (= (T (* s A)) (* s (T A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; transpose.rules:9
+(rule tp-scalar (= (T s) s) (vars (s 1 1)) (if)) ; transpose.rules:10
+(rule tp-symmetric (= (T A) A) (vars (A ?A_r ?A_r)) (if (symmetric A))) ; transpose.rules:11
+(rule tp-id (= (T (I ?2)) (I ?2)) (vars) (if)) ; transpose.rules:12
+(rule tp-zero (= (T Z) (zeros ?Z_c ?Z_r)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; transpose.rules:13
+(rule tp-div (= (T (/ A s)) (/ (T A) s)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; transpose.rules:14
+(rule tp-pow (= (T (^ A 2)) (^ (T A) 2)) (vars (A ?A_c ?A_c)) (if)) ; transpose.rules:15

@@ -14,7 +14,8 @@ import numpy as np
 from rewrite import numeric
 from rewrite import syntax as S
 from rewrite.codegen import kind_of
-from rewrite.shapes import Env, elaborate
+from rewrite.shapes import elaborate
+from rewrite.sizes import Env
 
 
 def interface(a: np.ndarray, kind: str, convert=lambda a: a):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-
 from gradient_cases import GAUSS, LS, NET, REG, Case
 
 

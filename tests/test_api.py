@@ -10,8 +10,37 @@ import rewrite
 from rewrite import api, check, kernel, rules
 from rewrite import syntax as S
 from rewrite.api import (
-    Mat, Proof, Scalar, Term, Unknown, Vec, d, det, diag, exp, eye, frob, grad, hadamard, hess, inv, jac,
-    kron, log, logdet, norm, norm2, ones, prove, sigmoid, simplify, sqrt, tanh, tr, vec, zeros,
+    Mat,
+    NotProved,
+    Proof,
+    Scalar,
+    Term,
+    Vec,
+    d,
+    det,
+    diag,
+    exp,
+    eye,
+    frob,
+    grad,
+    hadamard,
+    hess,
+    inv,
+    jac,
+    kron,
+    log,
+    logdet,
+    norm,
+    norm2,
+    ones,
+    prove,
+    sigmoid,
+    simplify,
+    sqrt,
+    tanh,
+    tr,
+    vec,
+    zeros,
 )
 from rewrite.api import sum as sum_
 from rewrite.errors import ParseError, RewriteError, ShapeError
@@ -214,7 +243,7 @@ def test_prove_returns_a_checked_proof():
 
 def test_a_false_claim_is_unknown_with_its_counterexample():
     answer = prove(grad(norm2(A @ x - b), x), A.T @ (A @ x - b))
-    assert isinstance(answer, Unknown) and not answer.ok and not answer
+    assert isinstance(answer, NotProved) and not answer.ok and not answer
     assert answer.outcome == "false" and answer.certificate is None
     assert set(answer.counterexample) >= {"sizes", "seed", "values"}
     assert "seed" in answer.message
@@ -222,7 +251,7 @@ def test_a_false_claim_is_unknown_with_its_counterexample():
 
 def test_an_unprovable_true_claim_is_unknown_without_counterexample():
     answer = prove(tanh(s), 2 * sigmoid(2 * s) - 1)  # true, but no rule relates tanh and sigmoid
-    assert isinstance(answer, Unknown) and answer.outcome == "unknown"
+    assert isinstance(answer, NotProved) and answer.outcome == "unknown"
     assert answer.counterexample is None and answer.message
 
 
@@ -282,7 +311,7 @@ def test_one_checker_serves_every_call(monkeypatch):
 
 
 def test_the_package_exports():
-    for name in ["Mat", "Vec", "Scalar", "Term", "prove", "simplify", "Proof", "Unknown", "tr", "grad", "eye"]:
+    for name in ["Mat", "Vec", "Scalar", "Term", "prove", "simplify", "Proof", "NotProved", "tr", "grad", "eye"]:
         assert getattr(rewrite, name) is getattr(api, name)
     assert rewrite.check_file is api.check_file is check.check_file
     assert rewrite.parse_expr is parse_expr

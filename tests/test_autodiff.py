@@ -25,7 +25,8 @@ from rewrite import derive  # noqa: E402
 from rewrite import document as doc  # noqa: E402
 from rewrite import syntax as S  # noqa: E402
 from rewrite.parse import parse_decl, parse_file  # noqa: E402
-from rewrite.shapes import SCALAR, Env, check_statement, env_from_decls  # noqa: E402
+from rewrite.shapes import elaborate_statement, env_from_decls  # noqa: E402
+from rewrite.sizes import SCALAR, Env
 from rewrite.strategies import well_shaped  # noqa: E402
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
@@ -48,7 +49,7 @@ def statements(kind: str) -> list:
         env = env_from_decls(pf.decls)
         for stmt in pf.statements:
             if stmt.kind == kind and isinstance(stmt.lhs, S.Call) and stmt.lhs.fn in S.DERIVATIVES:
-                lhs, rhs, _ = check_statement(stmt, env)
+                lhs, rhs, _ = elaborate_statement(stmt, env)
                 out.append(pytest.param(lhs, rhs, env, id=f"{path.name}::{stmt.name}"))
     return out
 
@@ -298,7 +299,7 @@ def test_derived_gradient_of_a_random_expression_matches_autograd(data) -> None:
     x = S.Var(data.draw(st.sampled_from(names), "wrt"))
     gradient, proof = derive(f, x, let=FUZZ_LETS, timeout=0.5)
     assume(proof)
-    lhs, rhs, _ = check_statement(doc.Statement("claim", "derived", S.Call("grad", (f, x)), gradient), FUZZ_ENV)
+    lhs, rhs, _ = elaborate_statement(doc.Statement("claim", "derived", S.Call("grad", (f, x)), gradient), FUZZ_ENV)
     sizes = data.draw(st.fixed_dictionaries({"m": st.integers(1, 4), "n": st.integers(1, 4)}), "sizes")
     found = difference(lhs, rhs, FUZZ_ENV, sizes, data.draw(st.integers(0, 2**32 - 1), "seed"))
     assert found is not None and found <= TOLERANCE

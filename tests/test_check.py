@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewrite import numeric, rules
-from rewrite.check import OUTCOMES, Checker, Settings
-from rewrite.egraph import Budget
+from rewrite.budget import Budget
+from rewrite.check import Checker, Settings
 from rewrite.parse import parse_file, parse_text
-from rewrite.shapes import check_statement, env_from_decls
+from rewrite.result import OUTCOMES
+from rewrite.shapes import elaborate_statement, env_from_decls
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = (ROOT / "docs" / "LANGUAGE.md").read_text(encoding="utf-8")
@@ -88,7 +89,7 @@ INLINE_CASES = [pytest.param(INLINE_FILE, s, id=s.name) for s in INLINE_FILE.sta
 @pytest.mark.parametrize("pf, stmt", example_statements() + INLINE_CASES)
 def test_language_examples_shape_check_and_the_numbers_agree(pf, stmt):
     env = env_from_decls(pf.decls)
-    lhs, rhs, _ = check_statement(stmt, env)
+    lhs, rhs, _ = elaborate_statement(stmt, env)
     verdict = numeric.compare(lhs, rhs, env)
     assert verdict.agrees is (stmt.kind == "claim"), verdict.reason or verdict.counterexample.describe()
 
@@ -299,7 +300,7 @@ def test_the_same_seed_gives_the_same_counterexample_and_the_reported_seed_repro
     assert seed <= cx["seed"] < seed + Settings().draws
     pf = parse_text(WRONG)
     env = env_from_decls(pf.decls)
-    lhs, rhs, _ = check_statement(pf.statements[0], env)
+    lhs, rhs, _ = elaborate_statement(pf.statements[0], env)
     verdict = numeric.compare(lhs, rhs, env, seed=cx["seed"], draws=1)
     assert verdict.agrees is False
     assert verdict.counterexample.sizes == cx["sizes"]

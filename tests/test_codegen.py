@@ -19,20 +19,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from emitted import agreement
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from emitted import agreement
 from rewrite import derive, kernel
 from rewrite import syntax as S
 from rewrite.arrange import Arranger, arrange
-from rewrite.check import Checker, Result
+from rewrite.check import Checker
 from rewrite.codegen import BACKENDS, Param, lower, spell
+from rewrite.compiled import trusted as trusted_rules
 from rewrite.emit import emit, parse_sizes
 from rewrite.errors import RewriteError
 from rewrite.parse import parse_decl, parse_expr
-from rewrite.compiled import trusted as trusted_rules
-from rewrite.shapes import SCALAR, elaborate, env_from_decls
+from rewrite.result import Result
+from rewrite.shapes import elaborate, env_from_decls
+from rewrite.sizes import SCALAR
 from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -296,6 +298,7 @@ def test_arranged_code_computes_the_expression(data) -> None:
         scale = max(1.0, float(np.abs(ref).max()))
         assert float(np.abs(ref_arranged - ref).max()) <= 1e-8 * scale  # arranging keeps the value
         from emitted import interface
+
         from rewrite.codegen import kind_of
 
         with np.errstate(all="ignore"):

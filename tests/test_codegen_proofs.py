@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-
 from emitted import agreement
+
 from rewrite import syntax as S
 from rewrite.check import Checker, Settings
 from rewrite.emit import emit

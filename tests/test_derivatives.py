@@ -17,12 +17,12 @@ from rewrite import derive, kernel, numeric
 from rewrite import document as doc
 from rewrite import syntax as S
 from rewrite.api import Mat, Vec, norm2, vec
+from rewrite.compiled import trusted as trusted_rules
 from rewrite.errors import ShapeError
 from rewrite.parse import parse_file, parse_text
 from rewrite.present import strip_sizes
 from rewrite.printing import show
-from rewrite.compiled import trusted as trusted_rules
-from rewrite.shapes import check_statement, env_from_decls
+from rewrite.shapes import elaborate_statement, env_from_decls
 
 PROOFS = sorted((Path(__file__).resolve().parents[1] / "proofs").glob("*.proof"))
 
@@ -171,8 +171,8 @@ def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     stmt, env, found, proof = derived(claim_id)
     assert proof, f"{proof.outcome}: {proof.message}"
     theorem = kernel.check_certificate(proof.certificate, trusted_rules())  # as `rewrite verify` does
-    lhs, rhs, _ = check_statement(stmt, env)
-    assert (theorem.lhs, theorem.rhs) == check_statement(doc.Statement("claim", "derived", stmt.lhs, found), env)[:2]
+    lhs, rhs, _ = elaborate_statement(stmt, env)
+    assert (theorem.lhs, theorem.rhs) == elaborate_statement(doc.Statement("claim", "derived", stmt.lhs, found), env)[:2]
     verdict = numeric.compare(theorem.rhs, rhs, env)
     assert verdict.agrees, verdict.counterexample.describe() if verdict.counterexample else verdict.reason
 

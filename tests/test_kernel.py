@@ -29,12 +29,12 @@ from hypothesis import strategies as st
 from rewrite import cli, numeric, rules, sexpr
 from rewrite import syntax as S
 from rewrite.certificate import declaration, read
-from rewrite.errors import RewriteError
 from rewrite.check import Checker, Settings
-from rewrite.kernel import (FORMAT, LINEAR, CheckError, Theorem, assumptions, check_certificate, goals_of,
-                            read_decl)
+from rewrite.errors import RewriteError
+from rewrite.kernel import FORMAT, LINEAR, CheckError, Theorem, assumptions, check_certificate, goals_of, read_decl
 from rewrite.parse import parse_decl, parse_file
-from rewrite.shapes import Env, Shape, env_from_decls, infer
+from rewrite.shapes import env_from_decls, infer
+from rewrite.sizes import Env, Shape
 from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rewrite import numeric as N
 from rewrite import syntax as S
-from rewrite.shapes import Env, Shape, Size, VarInfo
+from rewrite.sizes import Env, Shape, Size, VarInfo
 from rewrite.strategies import well_shaped
 
 V, T, Inv, Neg, Num = S.Var, S.Transpose, S.Inverse, S.Neg, S.Num

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark import logger as lark_logger
 
-from rewrite import parse
 from rewrite import document as doc
+from rewrite import parse
 from rewrite import syntax as S
 from rewrite.errors import ParseError
 from rewrite.parse import parse_decl, parse_equation, parse_expr, parse_file, parse_text

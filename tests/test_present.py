@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewrite import numeric
-from rewrite import syntax as S
 from rewrite.normal import Normaliser
 from rewrite.parse import parse_decl, parse_expr
 from rewrite.present import tidy

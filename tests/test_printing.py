@@ -159,7 +159,7 @@ def test_positions_are_ignored():
 
 
 def test_unknown_style():
-    with pytest.raises(ValueError, match="unknown style"):
+    with pytest.raises(ValueError, match="unknown notation"):
         show(S.Var("A"), "html")
 
 

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rewrite import certificate, kernel, numeric
 from rewrite import document as doc
+from rewrite import kernel, numeric
 from rewrite import syntax as S
+from rewrite.budget import Budget
 from rewrite.check import Checker, Settings
-from rewrite.egraph import Budget
 from rewrite.errors import RewriteError
 from rewrite.parse import parse_expr, parse_file, parse_text
 from rewrite.printing import show
-from rewrite.shapes import check_statement, elaborate, env_from_decls, infer
+from rewrite.shapes import elaborate, elaborate_statement, env_from_decls, infer
 from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def search_only(checker, lhs, rhs, env):
 def refuted_by_search(checker, decls, stmt, env):
     """None if the search finds no proof of the (false) statement; else what went wrong,
     including whether the kernel accepted the certificate (it must not)."""
-    lhs, rhs, _ = check_statement(stmt, env)
+    lhs, rhs, _ = elaborate_statement(stmt, env)
     found = search_only(checker, lhs, rhs, env)
     if found is None:
         return None
@@ -92,7 +92,7 @@ def test_every_claim_is_proved_and_its_certificate_replays_alone(checker, pf, st
     assert r.outcome == "proved", r.message
     cert = json.loads(json.dumps(r.certificate, ensure_ascii=False))  # as written to disk
     theorem = kernel.check_certificate(cert, checker.rulebase.compiled)
-    lhs, rhs, _ = check_statement(stmt, env)
+    lhs, rhs, _ = elaborate_statement(stmt, env)
     assert (theorem.lhs, theorem.rhs) == (lhs, rhs) and theorem.steps == r.steps
     assert set(theorem.rules) - {kernel.LINEAR} <= set(checker.rulebase.compiled)
 

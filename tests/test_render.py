@@ -11,11 +11,11 @@ import pytest
 
 from rewrite import cli, kernel, rules, sexpr
 from rewrite import syntax as S
-from rewrite.check import Checker
 from rewrite.certificate import declaration
+from rewrite.check import Checker
 from rewrite.parse import parse_expr
 from rewrite.printing import show
-from rewrite.render import STYLES, Derivation, derivation, explain, is_bookkeeping, statement
+from rewrite.render import FORMATS, Derivation, derivation, explain, is_bookkeeping, statement
 from rewrite.ruletext import rule_from_text
 from rewrite.shapes import elaborate, env_from_decls
 
@@ -177,8 +177,8 @@ def test_text_marks_the_rewritten_part(certs):
     shown = _step_lines(d.render("text"))
     assert len(shown) == len(lines)
     marked = 0
-    for (text, rules), line in zip(shown, lines):
-        assert rules.split(", ")[0].split(" ")[0] == line.rules[0][0]
+    for (text, cited), line in zip(shown, lines):
+        assert cited.split(", ")[0].split(" ")[0] == line.rules[0][0]
         if "⟦" not in text:
             assert parse_expr(text) == line.term and not line.at
             continue
@@ -276,7 +276,7 @@ def test_latex_compiles(certs, tmp_path):
 
 
 def test_unknown_style_is_refused(certs):
-    with pytest.raises(ValueError, match="unknown style"):
+    with pytest.raises(ValueError, match="unknown format"):
         explain(certs["grad_x"], "html")
 
 
@@ -284,7 +284,7 @@ def test_unknown_style_is_refused(certs):
 # rewrite explain
 
 
-@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("style", FORMATS)
 def test_cli_explain(style, capsys):
     assert cli.main(["explain", f"{LEAST_SQUARES}::grad_x", "--format", style]) == 0
     out = capsys.readouterr().out

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rewrite import rules
-from rewrite.errors import ParseError, RuleError
+from rewrite.errors import ParseError, RewriteError, RuleError
 from rewrite.kernel import read_rule, write_rule
 from rewrite.ruletext import read_rules, rule_from_text
 
@@ -222,3 +222,41 @@ def test_a_wrong_property_rule_refuses_to_load(line, point, tmp_path):
     assert f"is not {word}" in str(caught.value)
     if point:
         assert re.search(f"at the degenerate point {point}", str(caught.value)), str(caught.value)
+
+
+# ---------------------------------------------------------------------------
+# A safety net for rule authors: the one-way rules terminate
+
+
+def nonterminating(base: rules.RuleBase) -> list[str]:
+    """The rules on a side of which the `=>` rules do not reach a one-way form."""
+    from rewrite.kernel import Context
+    from rewrite.rewriting import Rewriter
+
+    oneway = [r.name for r in base.rules if r.oneway and r.rhs is not None]
+    stuck = []
+    for rule in base.rules:
+        compiled = base.compiled[rule.name]
+        rewriter = Rewriter(Context(compiled.env, frozenset(), (), base.compiled, base.properties), oneway)
+        for side in compiled.sides:
+            try:
+                rewriter.reduce(side)
+            except RewriteError as e:  # BudgetError: did not terminate within MAX_STEPS
+                stuck.append(f"{rule.name}: {e.message}")
+    return stuck
+
+
+def test_the_one_way_rules_terminate_on_both_sides_of_every_rule():
+    """The `=>` rules are applied until none applies (`rewriting`): a new `=>` rule that
+    undoes another, or grows a term without end, would make that loop forever (it stops at
+    `MAX_STEPS` and the search goes on without it). Both sides of every rule, taken as terms
+    with the pattern variables as names, must reach their one-way form."""
+    stuck = nonterminating(rules.load())
+    assert not stuck, "\n".join(stuck)
+
+
+def test_a_one_way_rule_that_loops_is_caught(tmp_path):
+    (tmp_path / "trace.rules").write_text((RULES / "trace.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "loop.rules").write_text("tr-swap-loop : tr(A B) => tr(B A)\n", encoding="utf-8")
+    stuck = nonterminating(rules.load(str(tmp_path), check=False))
+    assert any(line.startswith(("tr-cyclic", "tr-swap-loop")) and "did not terminate" in line for line in stuck), stuck

@@ -19,21 +19,8 @@ from rewrite import syntax as S
 from rewrite.errors import ShapeError
 from rewrite.parse import parse_text
 from rewrite.printing import show
-from rewrite.shapes import (
-    ONE,
-    SCALAR,
-    Env,
-    Mismatch,
-    Shape,
-    Size,
-    Unifier,
-    VarInfo,
-    check_statement,
-    declared_props,
-    elaborate,
-    env_from_decls,
-    infer,
-)
+from rewrite.shapes import Mismatch, Unifier, declared_props, elaborate, elaborate_statement, env_from_decls, infer
+from rewrite.sizes import ONE, SCALAR, Env, Shape, Size, VarInfo
 
 D = S.Dim.of
 V = S.Var
@@ -275,7 +262,7 @@ EXAMPLE_CLAIMS = {
 @pytest.mark.parametrize("name", EXAMPLE_CLAIMS)
 def test_language_examples_shape_check(name):
     lhs, rhs, expected = EXAMPLE_CLAIMS[name]
-    assert check_statement(claim(lhs, rhs), EXAMPLES) == (lhs, rhs, expected)
+    assert elaborate_statement(claim(lhs, rhs), EXAMPLES) == (lhs, rhs, expected)
 
 
 LSQ = env_from_decls(
@@ -291,8 +278,8 @@ residual = S.Sub(mul(V("A"), V("x")), V("b"))
 def test_least_squares_example():
     grad_x = claim(call("grad", call("norm2", residual), V("x")), mul(S.Num(2), T(V("A")), residual))
     grad_a = claim(call("grad", call("norm2", residual), V("A")), mul(S.Num(2), residual, T(V("x"))))
-    assert check_statement(grad_x, LSQ)[2] == shape("n", 1)
-    assert check_statement(grad_a, LSQ)[2] == shape("m", "n")
+    assert elaborate_statement(grad_x, LSQ)[2] == shape("n", 1)
+    assert elaborate_statement(grad_a, LSQ)[2] == shape("m", "n")
 
 
 def test_kron_and_vec_multiply_sizes():
@@ -301,12 +288,12 @@ def test_kron_and_vec_multiply_sizes():
     assert infer(call("vec", V("A")), env) == shape("m n", 1)
     # `n m` is `m n`: vec(Aᵀ) and vec(A) have the same length
     lhs, rhs = call("vec", T(V("A"))), call("vec", V("A"))
-    assert check_statement(claim(lhs, rhs), env)[2] == shape("m n", 1)
+    assert elaborate_statement(claim(lhs, rhs), env)[2] == shape("m n", 1)
     # vec(A Q P) = (Pᵀ ⊗ A) vec(Q): the product needs p n = n p
     env = with_var(env, VarInfo("Q", shape("n", "p")))
     A, P, Q = V("A"), V("P"), V("Q")
     vec_rule = claim(call("vec", mul(A, Q, P)), mul(S.Kron(T(P), A), call("vec", Q)))
-    assert check_statement(vec_rule, env)[2] == shape("m q", 1)
+    assert elaborate_statement(vec_rule, env)[2] == shape("m q", 1)
 
 
 def test_explicit_sizes():
@@ -347,9 +334,9 @@ def test_identity_takes_its_size_from_context():
 def test_identity_across_equals():
     env = with_var(LSQ, VarInfo("P", shape("n", "n"), frozenset({"invertible"})))
     P = V("P")
-    lhs, rhs, s = check_statement(claim(mul(P, inv(P)), S.Identity()), env)
+    lhs, rhs, s = elaborate_statement(claim(mul(P, inv(P)), S.Identity()), env)
     assert rhs == S.Identity(D("n")) and s == shape("n", "n")
-    lhs, rhs, s = check_statement(claim(S.Identity(), mul(inv(P), P)), env)
+    lhs, rhs, s = elaborate_statement(claim(S.Identity(), mul(inv(P), P)), env)
     assert lhs == S.Identity(D("n"))
 
 
@@ -367,7 +354,7 @@ def test_identity_of_unknown_size(expr):
 
 
 def test_identity_not_sized_by_statement():
-    err = raises(check_statement, claim(S.Identity(at=at(2, 3)), S.Identity()), LSQ)
+    err = raises(elaborate_statement, claim(S.Identity(at=at(2, 3)), S.Identity()), LSQ)
     assert (err.message, err.pos) == ("cannot infer the size of I", at(2, 3))
 
 
@@ -395,13 +382,13 @@ def test_zero_next_to_a_scalar_stays_a_number():
 
 
 def test_zero_side_of_a_statement():
-    lhs, rhs, s = check_statement(claim(call("d", V("A")), S.Num(0)), LSQ)
+    lhs, rhs, s = elaborate_statement(claim(call("d", V("A")), S.Num(0)), LSQ)
     assert rhs == S.Zeros(D("m"), D("n")) and s == shape("m", "n")
 
 
 def test_zero_of_ambiguous_size():
     zero = S.Num(0, at=at(1, 5))
-    err = raises(check_statement, claim(call("vec", S.Add(zero, S.Num(0))), call("vec", V("A"))), LSQ)
+    err = raises(elaborate_statement, claim(call("vec", S.Add(zero, S.Num(0))), call("vec", V("A"))), LSQ)
     assert (err.message, err.pos) == ("cannot infer the size of 0", at(1, 5))
 
 
@@ -517,7 +504,7 @@ def test_undeclared_names():
 
 
 def test_sides_of_different_shapes():
-    err = raises(check_statement, claim(V("A"), T(V("A")), pos=at(7, 1)), LSQ)
+    err = raises(elaborate_statement, claim(V("A"), T(V("A")), pos=at(7, 1)), LSQ)
     assert (err.message, err.pos) == ("sides have different shapes: left is m×n, right is n×m", at(7, 1))
 
 
@@ -525,9 +512,9 @@ def test_gradient_layout_hint():
     residual_t = T(residual)
     wrong = claim(call("grad", call("norm2", residual), V("A")), mul(S.Num(2), V("x"), residual_t))
     hint = "claimed gradient is n×m but A is m×n (gradients here use the shape of A; did you mean the transpose?)"
-    assert raises(check_statement, wrong, LSQ).message == hint
+    assert raises(elaborate_statement, wrong, LSQ).message == hint
     flipped = claim(wrong.rhs, wrong.lhs)
-    assert raises(check_statement, flipped, LSQ).message == hint
+    assert raises(elaborate_statement, flipped, LSQ).message == hint
 
 
 # ---------------------------------------------------------------------------
@@ -620,7 +607,7 @@ def test_language_files_shape_check(text):
     proof = parse_text(text, "example.proof")
     env = env_from_decls(proof.decls, file=proof.path)
     for stmt in proof.statements:
-        lhs, rhs, _ = check_statement(stmt, env)
+        lhs, rhs, _ = elaborate_statement(stmt, env)
         assert not any(isinstance(t, S.Identity) and t.size is None for _, t in S.subterms(lhs))
 
 
@@ -628,7 +615,7 @@ def located_error(text, statement):
     proof = parse_text(text, "least_squares.proof")
     env = env_from_decls(proof.decls, file=proof.path)
     stmt = parse_text(text + statement, proof.path).statements[-1]
-    return str(raises(check_statement, stmt, env).located(proof.path))
+    return str(raises(elaborate_statement, stmt, env).located(proof.path))
 
 
 def test_parsed_errors_carry_the_operator_position():
@@ -736,7 +723,7 @@ def test_random_trees_have_their_shape_and_elaborate_idempotently(case):
     assert s == expected
     assert not any(isinstance(t, S.Identity) and t.size is None for _, t in S.subterms(tree))
     assert elaborate(tree, RANDOM_ENV) == (tree, s)
-    assert check_statement(claim(expr, tree), RANDOM_ENV) == (tree, tree, expected)
+    assert elaborate_statement(claim(expr, tree), RANDOM_ENV) == (tree, tree, expected)
 
 
 # ---------------------------------------------------------------------------

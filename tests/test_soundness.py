@@ -23,12 +23,12 @@ import pytest
 from bench import soundness as campaign
 from rewrite import kernel, numeric, rules
 from rewrite import syntax as S
+from rewrite.budget import Budget
 from rewrite.certificate import read
 from rewrite.check import Checker, Settings
-from rewrite.egraph import Budget
 from rewrite.parse import parse_text
 from rewrite.ruletext import parse_rule
-from rewrite.shapes import check_statement, env_from_decls
+from rewrite.shapes import elaborate_statement, env_from_decls
 
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ = ROOT / "tests" / "fuzz"
@@ -284,7 +284,7 @@ NUMERIC_GAPS: dict[str, str] = {}
 def test_the_numbers_judge_an_edge_case_right(decls, statement, true):
     pf = parse_text(f"{decls}\nclaim c: {statement}\n")
     env = env_from_decls(pf.decls)
-    lhs, rhs, _ = check_statement(pf.statements[0], env)
+    lhs, rhs, _ = elaborate_statement(pf.statements[0], env)
     for seed in (0, 6, 12):  # where the statement's hypotheses hold, as the checker draws
         verdict = numeric.compare(lhs, rhs, env, seed=seed, hypotheses=kernel.assumptions(lhs, rhs, env))
         if true:  # no draw at all (every value overflows) is allowed: it is not a refutation

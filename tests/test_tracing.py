@@ -16,15 +16,14 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from gradient_cases import CASES, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rewrite
-from gradient_cases import CASES, Case
-from rewrite import RewriteError, TraceError, check_equal, check_gradient, trace
-from rewrite import kernel, numeric
+from rewrite import RewriteError, TraceError, check_equal, check_gradient, kernel, numeric, trace
 from rewrite import syntax as S
-from rewrite.codecheck import TracedProof, TracedUnknown, declarations, trace_array
+from rewrite.codecheck import TracedNotProved, TracedProof, declarations, trace_array
 from rewrite.parse import parse_text
 from rewrite.shapes import elaborate, env_from_decls
 from rewrite.testing import assert_equal, assert_gradient
@@ -644,7 +643,7 @@ def test_a_refuted_gradient_has_a_counterexample():
     import gradient_cases as c
 
     answer = check_gradient(c.ls_loss, lambda A, x, b: A.T @ (A @ x - b), wrt="x", shapes=c.LS)
-    assert isinstance(answer, TracedUnknown) and isinstance(answer, rewrite.Unknown) and not answer
+    assert isinstance(answer, TracedNotProved) and isinstance(answer, rewrite.NotProved) and not answer
     assert answer.outcome == "false" and answer.counterexample["sizes"] and "largest relative difference" in \
         answer.message
 
