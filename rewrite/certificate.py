@@ -16,7 +16,7 @@ Terms are s-expressions (`sexpr`), which the kernel reads without a parser; `dis
 the same in the user's notation, for people, and the kernel never reads it. A statement
 needs one chain, except a Hessian `hess(f, x) = H`, which needs two through a gradient `g`
 named in `"gradient"`: `d(f) = g : d(x)`, then `d(g) = H d(x)`.
-Imports: `syntax`, `sexpr`, `kernel`, `printing` (no parser: `verify` and `explain` read certificates without lark), `document`.
+Imports: `syntax`, `sexpr`, `kernel`, `compiled`, `printing` (no parser: `verify` and `explain` read certificates without lark), `document`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import Any, Iterable
 from . import document as doc
 from . import sexpr
 from . import syntax as S
-from .kernel import FORMAT, LINEAR, Theorem, write_rule
+from .compiled import write_rule
+from .kernel import FORMAT, LINEAR, Theorem
 from .printing import show
 
 

@@ -1,9 +1,9 @@
-"""The compiled rule base on disk: `compiled.sexp` beside the rule files.
+"""The compiled rule base on disk: `compiled.sexp` beside the rule files, and how a rule is written there.
 
 The kernel trusts compiled rules (`kernel.Rule`), not rule texts, so that `rewrite verify`
 reads them without a parser. `rules.load` writes the file whenever the rule files change
 (the first line records the digest of the texts it came from); reading it refuses a stale
-one. Imports: `kernel`, `errors` (standard library otherwise: no lark, no numpy).
+one. Imports: `kernel`, `sexpr`, `errors` (standard library otherwise: no lark, no numpy).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from . import sexpr
 from .errors import RuleError
 from .kernel import CheckError, Rule, read_rulebase
 
@@ -30,6 +31,14 @@ def digest_of(folder: Path) -> str:
     for f in sorted(folder.glob("*.rules")):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def write_rule(r: Rule) -> str:
+    """The one line `read_rule` reads back as `r`."""
+    body = ["=", *map(sexpr.of_term, r.sides)] if r.prop is None else ["is", r.prop, sexpr.of_term(r.sides[0])]
+    shapes = [[v, sexpr.dim_atom(s.rows.to_dim()), sexpr.dim_atom(s.cols.to_dim())] for v, s in r.shapes]
+    conditions = [[w, sexpr.of_term(t)] for w, t in r.conditions]
+    return sexpr.write(["rule", r.name, body, ["vars", *shapes], ["if", *conditions]])
 
 
 def header(digest: str) -> str:

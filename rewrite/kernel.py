@@ -112,14 +112,6 @@ def read_rule(text: str | sexpr.SExpr) -> Rule:
     return rule
 
 
-def write_rule(r: Rule) -> str:
-    """The one line `read_rule` reads back as `r`."""
-    body = ["=", *map(sexpr.of_term, r.sides)] if r.prop is None else ["is", r.prop, sexpr.of_term(r.sides[0])]
-    shapes = [[v, sexpr.dim_atom(s.rows.to_dim()), sexpr.dim_atom(s.cols.to_dim())] for v, s in r.shapes]
-    conditions = [[w, sexpr.of_term(t)] for w, t in r.conditions]
-    return sexpr.write(["rule", r.name, body, ["vars", *shapes], ["if", *conditions]])
-
-
 def _expect(ok: bool) -> None:
     if not ok:
         raise ValueError("malformed")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from . import numeric
 from . import syntax as S
-from .compiled import digest_of, rules_dir
+from .compiled import digest_of, rules_dir, write_rule
 from .compiled import write as write_compiled
 from .errors import RewriteError, RuleError
-from .kernel import Rule, read_rule, write_rule
+from .kernel import Rule, read_rule
 from .ruletext import RuleText, read_rules
 from .shapes import Unifier
 from .sizes import SCALAR, SQUARE, Env, Size, VarInfo, filled

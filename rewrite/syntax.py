@@ -236,23 +236,8 @@ class Frob(_Binary):
 # Functions written `name(args)`. `d` is the differential; `grad`, `jac`, `hess` are the
 # derivative forms (`d/dX f`, `∂f/∂X`, `grad(f, X)` all become `Call("grad", (f, X))`).
 FUNCTIONS: dict[str, int] = {
-    "tr": 1,
-    "det": 1,
-    "logdet": 1,
-    "norm": 1,
-    "norm2": 1,
-    "sum": 1,
-    "diag": 1,
-    "vec": 1,
-    "exp": 1,
-    "log": 1,
-    "sqrt": 1,
-    "sigmoid": 1,
-    "tanh": 1,
-    "d": 1,
-    "grad": 2,
-    "jac": 2,
-    "hess": 2,
+    **dict.fromkeys("tr det logdet norm norm2 sum diag vec exp log sqrt sigmoid tanh d".split(), 1),
+    **dict.fromkeys(("grad", "jac", "hess"), 2),
 }
 
 ELEMENTWISE = frozenset({"exp", "log", "sqrt", "sigmoid", "tanh"})

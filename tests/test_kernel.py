@@ -30,6 +30,7 @@ from rewrite import cli, numeric, rules, sexpr
 from rewrite import syntax as S
 from rewrite.certificate import declaration, read
 from rewrite.check import Checker, Settings
+from rewrite.compiled import write_rule
 from rewrite.errors import RewriteError
 from rewrite.kernel import FORMAT, LINEAR, CheckError, Theorem, assumptions, check_certificate, goals_of, read_decl
 from rewrite.parse import parse_decl, parse_file
@@ -179,7 +180,7 @@ def mutants(draw, certs: dict[str, dict], trusted: dict) -> tuple[str, dict]:
         equations = sorted(n for n, r in trusted.items() if r.prop is None) + [LINEAR]
         step["rule"] = draw(st.sampled_from(equations))
         if step["rule"] != LINEAR:
-            cert["rules"][step["rule"]] = rules.write_rule(trusted[step["rule"]])
+            cert["rules"][step["rule"]] = write_rule(trusted[step["rule"]])
     elif kind == "dir":
         step["dir"] = {"=>": "<=", "<=": "=>"}[step["dir"]]
     elif kind == "at":

@@ -13,6 +13,7 @@ from rewrite import cli, kernel, rules, sexpr
 from rewrite import syntax as S
 from rewrite.certificate import declaration
 from rewrite.check import Checker
+from rewrite.compiled import write_rule
 from rewrite.parse import parse_expr
 from rewrite.printing import show
 from rewrite.render import FORMATS, Derivation, derivation, explain, is_bookkeeping, statement
@@ -125,7 +126,7 @@ def _shuffle() -> dict:
         "format": kernel.FORMAT, "name": "shuffle",
         "statement": f"(= {term('X : ((A + B) + Cᵀᵀ)')} {term('X : (B + (C + -(-A)))')})",
         "declarations": [declaration(n, i) for n, i in env.items()],
-        "rules": {n: kernel.write_rule(compiled[n]) for n in ("tp-tp", "add-assoc", "add-comm", "neg-neg")},
+        "rules": {n: write_rule(compiled[n]) for n in ("tp-tp", "add-assoc", "add-comm", "neg-neg")},
         "chains": [[{"rule": r, "dir": way, "at": at, "term": term(t)} for r, way, at, t in steps]],
     }
     kernel.check_certificate(cert, compiled)

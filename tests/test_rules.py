@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from rewrite import rules
+from rewrite.compiled import write_rule
 from rewrite.errors import ParseError, RewriteError, RuleError
-from rewrite.kernel import read_rule, write_rule
+from rewrite.kernel import read_rule
 from rewrite.ruletext import read_rules, rule_from_text
 
 RULES = Path(rules.rules_dir())
