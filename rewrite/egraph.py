@@ -439,6 +439,7 @@ class RunReport:
     iterations: int
     nodes: int
     seconds: float
+    predicted: float = 0.0  # for "time" before the limit: how long the next round was predicted to take
 
 
 @dataclass(frozen=True)
@@ -615,8 +616,9 @@ class Search:
             elapsed = time.perf_counter() - start
             # a round's time grows faster than its firings (it matches against a bigger
             # e-graph): 6× the firings took 12–14× the time on a 10-term sum
-            if i > 1 and elapsed + (last_round + last_check) * growth ** 1.5 > budget.seconds:
-                return RunReport("time", i - 1, nodes, elapsed)
+            next_round = (last_round + last_check) * growth ** 1.5
+            if i > 1 and elapsed + next_round > budget.seconds:
+                return RunReport("time", i - 1, nodes, elapsed, predicted=next_round)
             if last_firings * growth > 4 * budget.firings:
                 return RunReport("firings", i - 1, nodes, elapsed)
             round_start = time.perf_counter()

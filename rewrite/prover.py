@@ -206,7 +206,7 @@ class Prover:
                 middle = first + to_nl + ([] if nl == nr else _linear(nr)) + reverse(r, to_nr) + last
         seconds = time.perf_counter() - clock
         if middle is None:
-            reason = _REASONS["equal" if report.stop == "equal" else report.stop].format(b=budget)
+            reason = _why(report, budget)
             return SearchResult(False, report, reason=reason + _stopped(rw), seconds=seconds)
         return SearchResult(True, report, to_s1 + middle + back, seconds=seconds)
 
@@ -249,7 +249,7 @@ class Prover:
             return None, _too_large(err, clock)
         seconds = time.perf_counter() - clock
         if not found:
-            return None, SearchResult(False, report, reason=_REASONS[report.stop].format(b=budget) + _stopped(rw),
+            return None, SearchResult(False, report, reason=_why(report, budget) + _stopped(rw),
                                  seconds=seconds)
         best = min(found, key=lambda g: (S.size(g), show(g)))
         steps = explainer.chain(nf, kind(best, ndx))
@@ -276,6 +276,15 @@ class Prover:
         if steps is None:
             return e, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
         return best, SearchResult(True, report, steps, seconds=seconds)
+
+
+def _why(report: RunReport, budget: Budget) -> str:
+    """Why the search stopped, as a user reads it: a time limit not yet reached says that
+    the next round was predicted to pass it."""
+    if report.stop == "time" and report.predicted:
+        return (f"time limit ({budget.seconds:g} s): after {report.iterations} round(s) in {report.seconds:.2g} s, "
+                f"the next was predicted to take {report.predicted:.2g} s more and was not started")
+    return _REASONS[report.stop].format(b=budget)
 
 
 def _stopped(rw: Rewriter) -> str:
