@@ -304,3 +304,13 @@ def test_mutated_identities_are_never_proved(checker, e, data):
     stmt = doc.Statement("refute", "mutated", e, wrong)
     problem = refuted_by_search(checker, DECLS, stmt, ENV)
     assert problem is None, f"{show(e)} = {show(wrong)}: {problem}"
+
+
+def test_a_time_limit_not_reached_says_the_next_round_was_predicted_to_pass_it():
+    """A statement that stopped at 1.2 s of a 5 s limit: the reason says why it stopped early."""
+    from rewrite.egraph import RunReport
+    from rewrite.prover import _why
+
+    early = _why(RunReport("time", 3, 900, 1.2, predicted=4.5), Budget(seconds=5.0))
+    assert "time limit (5 s)" in early and "after 3 round(s) in 1.2 s" in early and "predicted to take 4.5 s" in early
+    assert _why(RunReport("time", 0, 0, 0.0), Budget(seconds=5.0)) == "time limit (5 s) reached"
