@@ -37,7 +37,7 @@ DEFAULT_NAME = "grad"
 
 
 @dataclass
-class Step:
+class Rearrangement:
     """One rearrangement: `original = arranged`, and the checker's result for it."""
 
     label: str
@@ -58,7 +58,7 @@ class Emitted:
     backend: str
     name: str
     derivation: Result
-    steps: list[Step] = field(default_factory=list)
+    steps: list[Rearrangement] = field(default_factory=list)
     # sizes no argument's shape carries (written only in `I(k)`, `ones(k)`): keyword
     # parameters of the function, dimension name → spelling
     size_parameters: dict[str, str] = field(default_factory=dict)
@@ -180,7 +180,7 @@ def emit(checker: Checker, f: S.Expr, x: S.Expr, kind: str, env: Env, derived: S
 
 
 def _rearrange(checker: Checker, env: Env, label: str, original: S.Expr, shape: Shape,
-               sizes: Mapping[str, int]) -> Step:
+               sizes: Mapping[str, int]) -> Rearrangement:
     """`original` (of shape `shape`: a derived form leaves the sizes of `I` and `ones` to
     the context) arranged for `sizes`, with the checker's proof that the two are equal;
     nothing to prove when the arrangement changes nothing."""
@@ -190,13 +190,13 @@ def _rearrange(checker: Checker, env: Env, label: str, original: S.Expr, shape: 
     if arranger.cost(arranged) >= arranger.cost(elaborated):
         arranged = elaborated
     if arranged == elaborated:
-        return Step(label, elaborated, elaborated, None)
+        return Rearrangement(label, elaborated, elaborated, None)
     stmt = doc.Statement("claim", label, original, arranged)
     result = checker.check_statement(stmt, env)
-    return Step(label, elaborated, arranged, result)
+    return Rearrangement(label, elaborated, arranged, result)
 
 
-def _docstring(f: S.Expr, x: S.Expr, kind: str, derivation: Result, steps: list[Step], params: list[codegen.Param],
+def _docstring(f: S.Expr, x: S.Expr, kind: str, derivation: Result, steps: list[Rearrangement], params: list[codegen.Param],
                env: Env, sizes: Mapping[str, int], value: bool, size_parameters: dict[str, str]) -> str:
     what = WHAT[kind]
     statement = derivation.certificate["display"]["statement"] if derivation.certificate else "?"
@@ -263,7 +263,7 @@ def _size_text(s: Size) -> str:
 
 
 def _function(name: str, params: list[codegen.Param], body: codegen.Body, be: codegen.Backend,
-              fallback: list[Step], size_parameters: dict[str, str], doc: str | None = None) -> str:
+              fallback: list[Rearrangement], size_parameters: dict[str, str], doc: str | None = None) -> str:
     names = [p.spelled for p in params] + (["*"] + list(size_parameters.values()) if size_parameters else [])
     out = [f"def {name}({', '.join(names)}):"]
     if doc:
