@@ -1,4 +1,4 @@
-; compiled from the rule files with digest e1b54201da7e065b4b5fa723034701e39238d402972ae5c91a94f0d3093226da; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 587d5c7b6fa86817a791119d1338d6b9b470fc36b26f83106fc8fd1728ce1603; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -35,10 +35,12 @@
 (rule div-cancel-r (= (/ (* t s) s) t) (vars (s 1 1) (t 1 1)) (if (invertible s))) ; algebra.rules:43
 (rule div-scale (= (/ (* s A) t) (* (/ s t) A)) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if (nonscalar A))) ; algebra.rules:44
 (rule div-neg (= (/ (neg A) s) (neg (/ A s))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; algebra.rules:45
-(rule pow-zero (= (^ A 0) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (square A))) ; algebra.rules:46
-(rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:47
-(rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:48
-(rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:49
+(rule div-div (= (/ (/ A s) t) (/ A (* s t))) (vars (A ?A_r ?A_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:46
+(rule div-mul-div (= (* (/ A s) (/ B t)) (/ (* A B) (* s t))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c) (s 1 1) (t 1 1)) (if)) ; algebra.rules:47
+(rule pow-zero (= (^ A 0) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (square A))) ; algebra.rules:48
+(rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:49
+(rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:50
+(rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:51
 (rule det-mul (= (det (* A B)) (* (det A) (det B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; determinant.rules:5
 (rule det-tp (= (det (T A)) (det A)) (vars (A ?A_r ?A_r)) (if)) ; determinant.rules:6
 (rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; determinant.rules:7
@@ -52,6 +54,16 @@
 (rule det-lemma (= (det (+ A (* x (T y)))) (* (+ 1 (* (* (T y) (inv A)) x)) (det A))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y))) ; determinant.rules:15
 (rule sylvester-det (= (det (+ (I ?B_c) (* A B))) (det (+ (I ?B_r) (* B A)))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; determinant.rules:16
 (rule logdet-log (= (logdet A) (log (det A))) (vars (A ?A_c ?A_c)) (if)) ; determinant.rules:17
+(rule det-lemma-minus (= (det (- A (* x (T y)))) (* (- 1 (* (* (T y) (inv A)) x)) (det A))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y))) ; determinant.rules:18
+(rule det-lemma-gen (= (det (+ A (* (* U C) V))) (* (* (det (+ (inv C) (* (* V (inv A)) U))) (det C)) (det A))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; determinant.rules:20
+(rule logdet-lemma (= (logdet (+ A (* x (T y)))) (+ (logdet A) (log (+ 1 (* (* (T y) (inv A)) x))))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (+ A (* x (T y)))))) ; determinant.rules:23
+(rule logdet-lemma-gen (= (logdet (+ A (* (* U C) V))) (+ (+ (logdet A) (logdet C)) (logdet (+ (inv C) (* (* V (inv A)) U))))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C) (invertible (+ A (* (* U C) V))))) ; determinant.rules:24
+(rule logdet-lemma-uv (= (logdet (+ A (* U V))) (+ (logdet A) (logdet (+ (I ?V_r) (* (* V (inv A)) U))))) (vars (A ?V_c ?V_c) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible (+ A (* U V))))) ; determinant.rules:25
+(rule logdet-sylvester (= (logdet (+ (I ?B_c) (* A B))) (logdet (+ (I ?B_r) (* B A)))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; determinant.rules:26
+(rule det-pow2 (= (det (^ A 2)) (^ (det A) 2)) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:28
+(rule det-pow3 (= (det (^ A 3)) (^ (det A) 3)) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:29
+(rule logdet-pow2 (= (logdet (^ A 2)) (* 2 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:30
+(rule logdet-pow3 (= (logdet (^ A 3)) (* 3 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:31
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
@@ -74,11 +86,13 @@
 (rule d-pow2 (= (d (^ A 2)) (+ (* (d A) A) (* A (d A)))) (vars (A ?A_c ?A_c)) (if (smooth A))) ; differential.rules:30
 (rule d-const (= (d C) (zeros ?C_r ?C_c)) (vars (C ?C_r ?C_c)) (if (const C))) ; differential.rules:31
 (rule d-exp (= (d (exp A)) (had (exp A) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:32
-(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:33
-(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:34
-(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:35
-(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:36
-(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:37
+(rule d-log-div (= (d (log (/ A s))) (- (hdiv (d A) A) (* (/ (d s) s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (smooth A) (smooth s) (nonzero A) (nonzero s))) ; differential.rules:36
+(rule d-log-hdiv (= (d (log (hdiv A B))) (- (hdiv (d A) A) (hdiv (d B) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero A) (nonzero B))) ; differential.rules:37
+(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:38
+(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:39
+(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:40
+(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:41
+(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:42
 (rule exp-log (= (exp (log A)) A) (vars (A ?A_r ?A_c)) (if (positive A))) ; elementwise.rules:6
 (rule log-exp (= (log (exp A)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:7
 (rule sigmoid-neg (= (sigmoid (neg A)) (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:8
@@ -101,6 +115,40 @@
 (rule exp-add (= (exp (+ A B)) (had (exp A) (exp B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; elementwise.rules:25
 (rule sum-bilinear (= (sum A) (* (* (T (ones ?A_r)) A) (ones ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:26
 (rule tanh-sigmoid (= (tanh A) (- (* 2 (sigmoid (* 2 A))) (ones ?A_r ?A_c))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:27
+(rule log-mul (= (log (* s t)) (+ (log s) (log t))) (vars (s 1 1) (t 1 1)) (if (nonzero s) (nonzero t))) ; elementwise.rules:32
+(rule log-scale (= (log (* s A)) (+ (* (log s) (ones ?A_r ?A_c)) (log A))) (vars (A ?A_r ?A_c) (s 1 1)) (if (nonscalar A) (nonzero s) (nonzero A))) ; elementwise.rules:33
+(rule log-had (= (log (had A B)) (+ (log A) (log B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; elementwise.rules:34
+(rule log-div (= (log (/ A s)) (- (log A) (* (log s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (nonzero A) (nonzero s))) ; elementwise.rules:35
+(rule log-hdiv (= (log (hdiv A B)) (- (log A) (log B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (nonzero A) (nonzero B))) ; elementwise.rules:36
+(rule log-outer-ones (= (log (* x (ones 1 ?4))) (* (log x) (ones 1 ?4))) (vars (x ?x_r 1)) (if (vector x))) ; elementwise.rules:37
+(rule log-ones (= (log (ones ?3 ?4)) (zeros ?3 ?4)) (vars) (if)) ; elementwise.rules:38
+(rule exp-scale-ones (= (exp (* s (ones ?3 ?4))) (* (exp s) (ones ?3 ?4))) (vars (s 1 1)) (if)) ; elementwise.rules:41
+(rule exp-neg-scale-ones (= (exp (neg (* s (ones ?3 ?4)))) (* (exp (neg s)) (ones ?3 ?4))) (vars (s 1 1)) (if)) ; elementwise.rules:42
+(rule hdiv-scale-ones (= (hdiv A (* s (ones ?A_r ?A_c))) (/ A s)) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; elementwise.rules:43
+(rule log-sigmoid (= (log (sigmoid A)) (- A (log (+ (ones ?A_r ?A_c) (exp A))))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:46
+(rule log-sigmoid-s (= (log (sigmoid s)) (- s (log (+ 1 (exp s))))) (vars (s 1 1)) (if)) ; elementwise.rules:47
+(rule log-sigmoid-comp (= (log (- (ones ?A_r ?A_c) (sigmoid A))) (neg (log (+ (ones ?A_r ?A_c) (exp A))))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:48
+(rule log-sigmoid-comp-s (= (log (- 1 (sigmoid s))) (neg (log (+ 1 (exp s))))) (vars (s 1 1)) (if)) ; elementwise.rules:49
+(rule softplus-neg (= (log (+ (ones ?A_r ?A_c) (exp (neg A)))) (- (log (+ (ones ?A_r ?A_c) (exp A))) A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:50
+(rule softplus-neg-s (= (log (+ 1 (exp (neg s)))) (- (log (+ 1 (exp s))) s)) (vars (s 1 1)) (if)) ; elementwise.rules:51
+(rule sigmoid-recip (= (hdiv (ones ?A_r ?A_c) (+ (ones ?A_r ?A_c) (exp (neg A)))) (sigmoid A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:52
+(rule sigmoid-recip-s (= (/ 1 (+ 1 (exp (neg s)))) (sigmoid s)) (vars (s 1 1)) (if)) ; elementwise.rules:53
+(rule sum-scale (= (sum (* s A)) (* s (sum A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; elementwise.rules:56
+(rule ones-sum (= (* (* (ones 1 ?A_r) A) (ones ?A_c)) (sum A)) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:57
+(rule ones-sum-left (= (* (ones 1 ?x_r) x) (sum x)) (vars (x ?x_r 1)) (if (vector x))) ; elementwise.rules:58
+(rule ones-sum-right (= (* (T x) (ones ?x_r)) (sum x)) (vars (x ?x_r 1)) (if (vector x))) ; elementwise.rules:59
+(rule hdiv-outer-ones1 (= (* (hdiv (ones ?x_r) x) (ones 1 ?8)) (hdiv (ones ?x_r ?8) (* x (ones 1 ?8)))) (vars (x ?x_r 1)) (if (vector x))) ; elementwise.rules:64
+(rule hdiv-outer-ones (= (* (hdiv x y) (ones 1 ?6)) (hdiv (* x (ones 1 ?6)) (* y (ones 1 ?6)))) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; elementwise.rules:65
+(rule hdiv-had-out (= (had (hdiv A B) C) (hdiv (had A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (nondifferential C))) ; elementwise.rules:66
+(rule hdiv-had-out-r (= (had C (hdiv A B)) (hdiv (had C A) B)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c) (C ?B_r ?B_c)) (if (nondifferential C))) ; elementwise.rules:67
+(rule hdiv-rowsum (= (* (hdiv A (* x (ones 1 ?A_c))) (ones ?A_c)) (hdiv (* A (ones ?A_c)) x)) (vars (A ?x_r ?A_c) (x ?x_r 1)) (if (vector x))) ; elementwise.rules:68
+(rule hdiv-zero (= (hdiv Z A) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c) (Z ?A_r ?A_c)) (if (zero Z))) ; elementwise.rules:69
+(rule hdiv-hdiv (= (hdiv (hdiv A B) C) (hdiv A (had B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; elementwise.rules:70
+(rule ones-outer-assoc (= (* (* x (ones 1 ?A_r)) A) (* x (* (ones 1 ?A_r) A))) (vars (A ?A_r ?A_c) (x ?x_r 1)) (if (vector x) (nondifferential A))) ; elementwise.rules:73
+(rule log-outer-ones-left (= (log (* (ones ?3) x)) (* (ones ?3) (log x))) (vars (x 1 ?x_c)) (if (row x))) ; elementwise.rules:74
+(rule hdiv-outer-ones1-left (= (* (ones ?7) (hdiv (ones 1 ?x_c) x)) (hdiv (ones ?7 ?x_c) (* (ones ?7) x))) (vars (x 1 ?x_c)) (if (row x))) ; elementwise.rules:75
+(rule hdiv-outer-ones-left (= (* (ones ?5) (hdiv x y)) (hdiv (* (ones ?5) x) (* (ones ?5) y))) (vars (x 1 ?y_c) (y 1 ?y_c)) (if (row x) (row y))) ; elementwise.rules:76
+(rule hdiv-colsum (= (* (ones 1 ?A_r) (hdiv A (* (ones ?A_r) x))) (hdiv (* (ones 1 ?A_r) A) x)) (vars (A ?A_r ?x_c) (x 1 ?x_c)) (if (row x))) ; elementwise.rules:77
 (rule frob-trace (= (: A B) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:5
 (rule frob-comm (= (: A B) (: B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:6
 (rule frob-tp (= (: A B) (: (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; frobenius.rules:7
@@ -140,20 +188,22 @@
 (rule frob-d-hdiv (= (: A (hdiv B C)) (: (hdiv A C) B)) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if (differential B) (nondifferential C))) ; frobenius.rules:45
 (rule sum-d (= (sum A) (: (ones ?A_r ?A_c) A)) (vars (A ?A_r ?A_c)) (if (differential A))) ; frobenius.rules:46
 (rule norm-mul-self (= (* (norm A) (norm A)) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:47
-(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:50
-(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:51
-(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:52
-(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:53
-(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:54
-(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:55
-(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:56
-(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:57
-(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:58
-(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:59
-(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:60
-(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:61
-(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:62
-(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:63
+(rule norm-pow3 (= (^ (norm A) 3) (* (norm A) (norm2 A))) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:48
+(rule frob-d-diag (= (: A (diag B)) (: (* (had (I ?B_r) A) (ones ?B_r)) B)) (vars (A ?B_r ?B_r) (B ?B_r 1)) (if (vector B) (differential B))) ; frobenius.rules:51
+(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:54
+(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:55
+(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:56
+(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:57
+(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:58
+(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:59
+(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:60
+(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:61
+(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:62
+(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:63
+(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:64
+(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:65
+(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:66
+(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:67
 (rule had-comm (= (had A B) (had B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:4
 (rule had-assoc (= (had (had A B) C) (had A (had B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:5
 (rule had-dist (= (had A (+ B C)) (+ (had A B) (had A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:6
@@ -171,6 +221,11 @@
 (rule diag-sandwich (= (* (* (diag x) A) (diag y)) (had A (* x (T y)))) (vars (A ?A_r ?y_r) (x ?A_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:18
 (rule had-bilinear (= (* (* (T x) (had A B)) y) (tr (* (* (* (diag x) A) (diag y)) (T B)))) (vars (A ?B_r ?y_r) (B ?B_r ?y_r) (x ?B_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:19
 (rule diag-inv (= (inv (diag x)) (diag (hdiv (ones ?x_r) x))) (vars (x ?x_r 1)) (if (vector x) (nonzero x))) ; hadamard.rules:20
+(rule had-id-sandwich (= (* (had (I ?B_c) (* (* A (diag x)) B)) (ones ?B_c)) (* (had A (T B)) x)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c) (x ?B_r 1)) (if (vector x))) ; hadamard.rules:23
+(rule had-id-diag (= (had (I ?x_r) (diag x)) (diag x)) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:24
+(rule diag-ones (= (* (diag x) (ones ?x_r)) x) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:25
+(rule diag-inv-nf (= (inv (diag x)) (diag (hdiv (ones ?x_r) x))) (vars (x ?x_r 1)) (if (vector x) (nonzero x))) ; hadamard.rules:26
+(rule had-diag-diag (= (had (diag x) (diag y)) (diag (had x y))) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:27
 (rule inv-left (= (* (inv A) A) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:8
 (rule inv-right (= (* A (inv A)) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:9
 (rule inv-inv (= (inv (inv A)) A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:10
@@ -205,6 +260,17 @@
 (rule inv-sum-factor (= (+ (inv A) (inv B)) (* (* (inv A) (+ A B)) (inv B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:39
 (rule inv-split (= (* A (inv (+ A B))) (- (I ?B_c) (* B (inv (+ A B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:40
 (rule inv-split-r (= (* (inv (+ A B)) A) (- (I ?B_c) (* (inv (+ A B)) B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:41
+(rule inv-div (= (inv (/ A s)) (* s (inv A))) (vars (A ?A_r ?A_r) (s 1 1)) (if (square A))) ; inverse.rules:42
+(rule sherman-morrison-w (= (inv (+ A (* (* s x) (T y)))) (- (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (+ 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (+ A (* (* s x) (T y)))))) ; inverse.rules:46
+(rule sherman-morrison-minus (= (inv (- A (* x (T y)))) (+ (inv A) (/ (* (* (* (inv A) x) (T y)) (inv A)) (- 1 (* (* (T y) (inv A)) x))))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* x (T y)))))) ; inverse.rules:47
+(rule sherman-morrison-w-minus (= (inv (- A (* (* s x) (T y)))) (+ (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (- 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* (* s x) (T y)))))) ; inverse.rules:48
+(rule sm-applied-w (= (* (inv (+ A (* (* s x) (T y)))) x) (/ (* (inv A) x) (+ 1 (* (* (* s (T y)) (inv A)) x)))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y))) ; inverse.rules:51
+(rule sm-solve (= (* (inv (+ A (* x (T y)))) z) (- (* (inv A) z) (/ (* (* (* (* (T y) (inv A)) z) (inv A)) x) (+ 1 (* (* (T y) (inv A)) x))))) (vars (A ?z_r ?z_r) (x ?z_r 1) (y ?z_r 1) (z ?z_r 1)) (if (invertible A) (vector x) (vector y) (vector z) (invertible (+ A (* x (T y)))))) ; inverse.rules:52
+(rule woodbury-applied (= (* (inv (+ A (* (* U C) V))) U) (* (* (* (inv A) U) (inv (+ (inv C) (* (* V (inv A)) U)))) (inv C))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:55
+(rule woodbury-applied-r (= (* V (inv (+ A (* (* U C) V)))) (* (* (* (inv C) (inv (+ (inv C) (* (* V (inv A)) U)))) V) (inv A))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:56
+(rule woodbury-cov (= (inv (+ (inv P) (* (* (T B) (inv R)) B))) (- P (* (* (* (* P (T B)) (inv (+ (* (* B P) (T B)) R))) B) P))) (vars (B ?R_r ?B_c) (P ?B_c ?B_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* B P) (T B)) R)))) ; inverse.rules:59
+(rule inv-tp-congruence (= (inv (* (* (T A) (T B)) A)) (T (inv (* (* (T A) B) A)))) (vars (A ?B_c ?A_c) (B ?B_c ?B_c)) (if (square (* (* (T A) B) A)))) ; inverse.rules:63
+(rule inv-tp-congruence-t (= (inv (* (* A (T B)) (T A))) (T (inv (* (* A B) (T A))))) (vars (A ?A_r ?B_c) (B ?B_c ?B_c)) (if (square (* (* A B) (T A))))) ; inverse.rules:64
 (rule kron-mixed (= (* (kron A B) (kron C D)) (kron (* A C) (* B D))) (vars (A ?A_r ?C_r) (B ?B_r ?D_r) (C ?C_r ?C_c) (D ?D_r ?D_c)) (if)) ; kronecker.rules:5
 (rule kron-tp (= (T (kron A B)) (kron (T A) (T B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:6
 (rule kron-assoc (= (kron (kron A B) C) (kron A (kron B C))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:7
@@ -231,6 +297,7 @@
 (rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:28
 (rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:29
 (rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:30
+(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:31
 (rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
 (rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
 (rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9
@@ -296,6 +363,16 @@
 (rule scalar-invertible (is invertible s) (vars (s 1 1)) (if (nonzero s))) ; properties.rules:72
 (rule norm-invertible (is invertible (norm A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:73
 (rule norm2-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (nonzero A))) ; properties.rules:74
+(rule sum-positive (is positive (sum A)) (vars (A ?A_r ?A_c)) (if (positive A))) ; properties.rules:76
+(rule div-invertible (is invertible (/ A s)) (vars (A ?A_r ?A_r) (s 1 1)) (if (invertible A) (invertible s))) ; properties.rules:77
+(rule lemma-invertible (is invertible (+ A (* x (T y)))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (+ 1 (* (* (T y) (inv A)) x))))) ; properties.rules:81
+(rule woodbury-invertible (is invertible (+ A (* (* U C) V))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C) (invertible (+ (inv C) (* (* V (inv A)) U))))) ; properties.rules:82
+(rule spd-plus-congruence (is spd (+ A (* (* (T B) C) B))) (vars (A ?B_c ?B_c) (B ?C_r ?B_c) (C ?C_r ?C_r)) (if (spd A) (spd C))) ; properties.rules:85
+(rule spd-plus-congruence-t (is spd (+ A (* (* B C) (T B)))) (vars (A ?B_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_r)) (if (spd A) (spd C))) ; properties.rules:86
+(rule spd-plus-gram (is spd (+ A (* (T B) B))) (vars (A ?B_c ?B_c) (B ?B_r ?B_c)) (if (spd A))) ; properties.rules:87
+(rule spd-plus-gram-t (is spd (+ A (* B (T B)))) (vars (A ?B_r ?B_r) (B ?B_r ?B_c)) (if (spd A))) ; properties.rules:88
+(rule frob-self-invertible (is invertible (: A A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:89
+(rule norm2-self-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:90
 (rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
 (rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
 (rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
