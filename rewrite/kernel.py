@@ -429,7 +429,7 @@ def assumptions(lhs: S.Expr, rhs: S.Expr, env: Env) -> tuple[tuple[str, S.Expr],
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 out.append(("invertible", t.children()[0]))
             elif isinstance(t, S.Div):
-                out.append(("invertible", t.right))
+                out.extend(("invertible", f) for f in _scalar_factors(t.right, env))
             elif isinstance(t, S.HadamardDiv):
                 out.append(("nonzero", t.right))
             elif isinstance(t, S.Call) and t.fn in ("log", "sqrt") or isinstance(t, S.Power) \
@@ -521,6 +521,17 @@ def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], c
     except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckError(f"malformed certificate: {getattr(e, 'message', e)}") from None
     return Theorem(_KEY, lhs, rhs, env, hypotheses, tuple(sorted(used)), count)
+
+
+def _scalar_factors(t: S.Expr, env: Env) -> list[S.Expr]:
+    """A 1×1 divisor and, when it is a product or integer power of 1×1 factors, each factor:
+    s t ≠ 0 means s ≠ 0 and t ≠ 0, and sᵏ ≠ 0 means s ≠ 0, so the statement's hypothesis
+    already says so."""
+    if isinstance(t, S.Mul) and shape_of(t.left, env).is_scalar and shape_of(t.right, env).is_scalar:
+        return [t, *_scalar_factors(t.left, env), *_scalar_factors(t.right, env)]
+    if isinstance(t, S.Power) and t.exponent > 0 and t.exponent.denominator == 1:
+        return [t, *_scalar_factors(t.arg, env)]
+    return [t]
 
 
 def _not_zero(t: S.Expr, env: Env) -> bool:

@@ -1007,12 +1007,46 @@ def _sample(
             values = draw_values(env, sizes, rng, positive=positive, orientation=seed // 3)
         except DomainError as err:
             return str(err)
-        directions = draw_directions(env, values, varying, rng)
-        judged = _judge(lhs, rhs, values, sizes, directions, hypotheses, trace, seed)
-        if isinstance(judged, Counterexample):
-            return judged
-        reason = judged
+        for attempt in (values, _solved_for(hypotheses, values, sizes, env, rng)):
+            if attempt is None:
+                continue
+            directions = draw_directions(env, attempt, varying, rng)
+            judged = _judge(lhs, rhs, attempt, sizes, directions, hypotheses, trace, seed)
+            if isinstance(judged, Counterexample):
+                return judged
+            reason = judged
     return f"{reason} (also with positive draws)"
+
+
+def _solved_for(
+    hypotheses: Iterable[tuple[str, S.Expr]], values: dict[str, Array], sizes: Mapping[str, int], env: Env,
+    rng: np.random.Generator,
+) -> dict[str, Array] | None:
+    """The draw with a free name solved for from a hypothesis `v - T positive` (or
+    `v + T`, `T + v`): v := T + a positive draw, so that `b - A x > 0` holds for the log
+    barrier of a linear program, which random draws almost never meet. Only a name with no
+    declared property, not occurring in T and not solved for already, is changed; None if
+    no hypothesis is of that form. The hypotheses are still checked on the result."""
+    out, solved = dict(values), set()
+    for word, term in hypotheses:
+        if word != "positive" or not isinstance(term, (S.Add, S.Sub)):
+            continue
+        for v, rest, sign in ((term.left, term.right, -1 if isinstance(term, S.Sub) else 1),
+                              *(((term.right, term.left, 1),) if isinstance(term, S.Add) else ())):
+            if not isinstance(v, S.Var) or v.name not in env or env[v.name].props or v.name in solved \
+                    or any(isinstance(t, S.Var) and t.name in solved | {v.name} for _, t in S.subterms(rest)):
+                continue
+            try:
+                t = evaluate(rest, out, sizes)
+            except (DomainError, ValueError):
+                continue
+            if t.shape != out[v.name].shape:
+                continue
+            # v + sign·T > 0 with v = -sign·T + p, p > 0
+            out[v.name] = -sign * t + (0.5 + rng.random(t.shape))
+            solved.add(v.name)
+            break
+    return out if solved else None
 
 
 def _judge(
