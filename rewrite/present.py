@@ -99,7 +99,10 @@ def _factors(e: S.Expr, env: Env) -> tuple:
             if isinstance(k, (S.Mul, S.Neg)):
                 c, rest = _factors(k, env)
                 if _scalar(k, env) and not _scalar(e, env) and len(rest) > 1:
-                    rest = [_rebuild(1, rest)]  # the numeral leaves the group, the group stays
+                    if all(_scalar(f, env) for f in rest):  # scalars commute: names first (`t σ(z) x`)
+                        rest = sorted(rest, key=lambda f: not isinstance(f, S.Var))
+                    else:
+                        rest = [_rebuild(1, rest)]  # the numeral leaves the group, the group stays
             else:
                 c, rest = (_numeral(k), []) if _numeral(k) is not None else (1, [k])
             out_c, out = out_c * c, out + rest

@@ -55,6 +55,10 @@ EQUALLY_SIMPLE = {
     "magnus_neudecker.proof::m20": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "matrix_functions.proof::grad_tr_inv": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "notation.proof::s2": ("-X⁻ᵀ²", f"{TRANSPOSE_OUT}, X⁻ᵀ X⁻ᵀ written as a square"),
+    "more.proof::t20": ("(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)²",
+                        "the quotient rule's two terms, as heldout2_ml_grads.proof::rayleigh_grad writes them"),
+    "heldout_hard.proof::h_jac_normalize": ("(I - x xᵀ / (xᵀ x)) / ‖x‖",
+                                            "xᵀ x for ‖x‖², as heldout3_magnus.proof::j_normalize writes it"),
     "more.proof::t2": ("-(X + A)⁻ᵀ²", f"{TRANSPOSE_OUT}, written as a square"),
     "more.proof::t3": ("-X⁻ᵀ / det(X)", "1 / det(X) for det(X⁻¹)"),
     "more.proof::t5": ("3 Xᵀ²", "the transpose of the square as the square of the transpose"),
@@ -111,13 +115,10 @@ EQUALLY_SIMPLE = {
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
 PRESENTATION = {
-    "more.proof::t20": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, no square",
     "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
-    "heldout_hard.proof::h_jac_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
     "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
     "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
                                           "person writes det(A X B) X⁻ᵀ",
-    "heldout3_ml.proof::logistic_pm1": "`-(sigmoid(-t wᵀ x) t) x`: the scalar t after the sigmoid, in parentheses",
     "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
 }
 
