@@ -61,6 +61,11 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return common
         case S.Add() | S.Sub() if (common := _common_divisor(e, env)) is not None:
             return common
+        case S.Add() | S.Sub() if (common := _common_last(e, env)) is not None:
+            return common
+        case S.Sub(a, S.Mul(f, S.Sub(S.Var() as p, q))) if _numeral(f) is None and not isinstance(q, S.Var):
+            # a - F (t - Φ w) → a + F (Φ w - t): a residual is written prediction minus target
+            return S.Add(a, S.Mul(f, S.Sub(q, p)))
         case S.Hadamard(a, S.Hadamard(b, c)):  # a ⊙ (b ⊙ c) → a ⊙ b ⊙ c
             return S.Hadamard(S.Hadamard(a, b), c)
         case S.Hadamard(a, b) if _factors(a, env)[0] != 1 or _factors(b, env)[0] != 1:
@@ -223,6 +228,31 @@ def _common_divisor(e: S.Expr, env: Env) -> S.Expr | None:
         t = _without_divisor(t, shared[0], env)
         out = t if out is None and sign > 0 else S.Neg(t) if out is None else S.Add(out, t) if sign > 0 else S.Sub(out, t)
     return S.Div(out, shared[0])
+
+
+def _common_last(e: S.Expr, env: Env) -> S.Expr | None:
+    """`t xᵀ - a xᵀ / s` as `(t - a / s) xᵀ`: a last factor (not 1×1) every term ends with,
+    a quotient's numerator included; `_common_factor` does the sums without quotients."""
+    parts = []
+    for sign, t in _terms(e):
+        divisor = None
+        if isinstance(t, S.Div):
+            t, divisor = t.left, t.right
+        c, fs = _factors(t, env)
+        if len(fs) < 2:
+            return None
+        parts.append((sign * c, fs[:-1], fs[-1], divisor))
+    last = parts[0][2]
+    if _scalar(last, env) or all(d is None for *_, d in parts) or any(p[2] != last for p in parts):
+        return None
+    if len({infer(_rebuild(1, fs), env) for _, fs, _, _ in parts}) != 1:
+        return None
+    inner = None
+    for c, fs, _, d in parts:
+        t = _rebuild(abs(c), fs)
+        t = S.Div(t, d) if d is not None else t
+        inner = (t if c > 0 else S.Neg(t)) if inner is None else S.Add(inner, t) if c > 0 else S.Sub(inner, t)
+    return S.Mul(inner, last)
 
 
 def _divisors(e: S.Expr, env: Env) -> list[S.Expr]:

@@ -55,6 +55,8 @@ EQUALLY_SIMPLE = {
     "magnus_neudecker.proof::m20": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "matrix_functions.proof::grad_tr_inv": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "notation.proof::s2": ("-X⁻ᵀ²", f"{TRANSPOSE_OUT}, X⁻ᵀ X⁻ᵀ written as a square"),
+    "heldout2_ml_grads.proof::ce_full_W": ("(t - exp(W x) / sum(exp(W x))) xᵀ", "sum(·) for onesᵀ(·)"),
+    "prml.proof::p3": ("λ w + Φᵀ (Φ w - t)", "the same sum in the other order"),
     "more.proof::t20": ("(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)²",
                         "the quotient rule's two terms, as heldout2_ml_grads.proof::rayleigh_grad writes them"),
     "heldout_hard.proof::h_jac_normalize": ("(I - x xᵀ / (xᵀ x)) / ‖x‖",
@@ -115,8 +117,6 @@ EQUALLY_SIMPLE = {
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
 PRESENTATION = {
-    "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
-    "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
     "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
                                           "person writes det(A X B) X⁻ᵀ",
     "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
@@ -149,7 +149,6 @@ PRESENTATION_REACH = {
     "reach_jacobians.proof::grad_logdet_VtAV": "`Q V (Vᵀ Q V)⁻¹ + Qᵀ V (Vᵀ Q V)⁻ᵀ`",
     "reach_ridge.proof::ridge_grad_zero": "`2 (Xᵀ (X w - y) + λ w)`",
     "reach_softmax.proof::ce_grad_logits_bc": "`exp(z) sum(y) / sum(exp(z)) - y`",
-    "reach_softmax.proof::ce_grad_weights": "`sum(t) exp(W φ) φᵀ / sum(exp(W φ)) - t φᵀ`",
     "reach_softmax.proof::ce_grad_features": "`(Wᵀ exp(W φ) ones / sum(exp(W φ)) - Wᵀ) t`",
     "reach_softmax.proof::mlr_grad": "`Φᵀ (exp(Φ Wm) ⊘ (exp(Φ Wm) ones(k) ones(1, k)) - T)`",
     "reach_softmax.proof::mlr_grad_weighted":
@@ -157,8 +156,6 @@ PRESENTATION_REACH = {
     "reach_softmax.proof::mlr_grad_columns":
         "`(ones(k) ones(1, k) Tc ⊙ (exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc))) - Tc) Xcᵀ`",
     "reach_softmax.proof::mlr_grad_columns_1": "`(exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc)) - Tc) Xcᵀ`",
-    "reach_softmax.proof::net_ce_W2":
-        "`sum(t) exp(W₂ tanh(W₁ x)) tanh(W₁ x)ᵀ / sum(exp(W₂ tanh(W₁ x))) - t tanh(W₁ x)ᵀ`",
     "reach_softmax.proof::net_ce_W1":
         "`W₂ᵀ exp(W₂ tanh(W₁ x)) ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ / sum(exp(W₂ tanh(W₁ x))) - W₂ᵀ t ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ`",
     "reach_softmax.proof::net_ce_x":
