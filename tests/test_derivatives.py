@@ -273,3 +273,16 @@ def test_derive_does_not_invert_a_singular_matrix() -> None:
     assert "singular" in proof.message
     gradient, proof = derive("det(Xᵀ X)", "X", let=["X: Mat(n, n) invertible"])
     assert proof, proof.message
+
+
+@pytest.mark.parametrize("f, let, wrt, kind, want", [
+    ("s", "s: Scalar", "s", "grad", "1"),
+    ("-s", "s: Scalar", "s", "grad", "-1"),
+    ("sᵀ", "s: Scalar", "s", "grad", "1"),
+    ("x", "x: Vec(n)", "x", "jac", "I"),
+])
+def test_derive_the_variable_itself(f: str, let: str, wrt: str, kind: str, want: str) -> None:
+    """The campaign's commonest miss: a function that is its variable has gradient 1 (I)."""
+    found, proof = derive(f, wrt, kind=kind, let=[let])
+    assert proof, proof.message
+    assert show(strip_sizes(found)) == want
