@@ -341,9 +341,9 @@ class Context:
             return self.holds("invertible", t.arg)
         if isinstance(t, S.Power) and t.exponent.denominator != 1:
             return self.holds("positive", t.arg)
-        if isinstance(t, S.Call) and t.fn in ("log", "sqrt", "norm"):
-            word = {"log": "nonzero", "sqrt": "positive", "norm": "invertible"}[t.fn]
-            return self.holds(word, t if t.fn == "norm" else t.args[0])
+        if isinstance(t, S.Call) and S.FUNCTION[t.fn].smooth:  # where the table says it is smooth
+            of, _, words = S.FUNCTION[t.fn].smooth.rpartition(":")
+            return any(self.holds(w, t if of else t.args[0]) for w in words.split() if w != "never")
         return True
 
     # the normal form asks these when it cancels (`normal.Normaliser`)

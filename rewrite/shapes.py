@@ -316,18 +316,19 @@ class _Inference:
         return SCALAR
 
     def _call(self, e: S.Call, fn: str, args: tuple[S.Expr, ...], shapes: list[Shape]) -> Shape:
-        s = shapes[0]
-        if fn in ("tr", "det", "logdet"):
+        s, rule = shapes[0], S.FUNCTION[fn].shape  # the shape rules of `sizes._call`
+        if rule == "square-scalar":
             self._square(e, fn, args[0], s)
+        if rule in ("scalar", "square-scalar"):
             return SCALAR
-        if fn in ("norm", "norm2", "sum"):
-            return SCALAR
-        if fn == "diag":
+        if rule == "diag":
             self._require(e, args[0], s, self._unify(s.cols, ONE), "diag needs a column vector")
             return Shape(s.rows, s.rows)
-        if fn == "vec":
+        if rule == "vec":
             return Shape(s.rows * s.cols, ONE)
-        if fn in S.ELEMENTWISE or fn == "d":
+        if rule == "transpose":
+            return s.transposed()
+        if rule in ("elementwise", "same"):
             return s
         x, sx = args[1], shapes[1]
         if fn == "grad":
