@@ -224,6 +224,7 @@ log = _function("log")
 sqrt = _function("sqrt")
 sigmoid = _function("sigmoid")
 tanh = _function("tanh")
+step = _function("step")
 d = _function("d")
 
 
@@ -463,6 +464,6 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
+    "sigmoid", "tanh", "step", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

@@ -516,6 +516,8 @@ class _Lowering:
                 if template.startswith(helper + "("):
                     self.helpers.add(helper)
             return Code(template.format(c.text), ATOM, kind)
+        if fn == "step":
+            return Code(f"(({c.text}) > 0) * 1.0", MUL, kind)
         if fn in ("exp", "log", "sqrt", "tanh"):
             return Code(f"{self.ns(fn)}({c.text})", ATOM, kind)
         raise RewriteError(f"cannot generate code for {fn}")

@@ -779,6 +779,20 @@ def _tanh(ev: _Evaluator, v: Array, s: Array) -> Pair:
     return r, _mag(r) + _mag(1 - r * r) * s
 
 
+def _kinks(ev: _Evaluator, v: Array, s: Array, what: str) -> Array:
+    """The zero entries, where abs, sign, relu and step have their kink or jump: a value
+    there by the convention, but no derivative (derivative claims are checked away from them)."""
+    zero = _zero_entries(v, s, what)
+    if zero.any():
+        ev._convention(f"{what} at 0")
+    return zero
+
+
+def _step(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    r = np.where(_kinks(ev, v, s, "step") | (v.real < 0), 0.0, 1.0)  # step(0) = 0; its derivative part is 0
+    return r, r
+
+
 def _trace(ev: _Evaluator, v: Array, s: Array) -> Pair:
     _square(v, "tr")
     return _one(np.trace(v)), _one(np.trace(s))
@@ -799,6 +813,7 @@ _FUNCTIONS: dict[str, Callable[..., Pair]] = {
     "sqrt": lambda ev, v, s: ev._root(v, s, 0.5, "sqrt"),
     "sigmoid": _sigmoid,
     "tanh": _tanh,
+    "step": _step,
 }
 
 
@@ -1235,6 +1250,7 @@ def _property_counterexample(
 # entry (elementwise): the arguments of the operations whose total convention is
 # discontinuous, or, for sqrt and non-integer powers, piecewise.
 _MATRIX, _SCALAR, _ENTRIES = "singular", "zero", "with a zero entry"
+_KINKED = ("step",)  # their conventions apply at zero entries
 
 
 def _targets(lhs: S.Expr, rhs: S.Expr) -> list[tuple[S.Expr, str]]:
@@ -1244,7 +1260,7 @@ def _targets(lhs: S.Expr, rhs: S.Expr) -> list[tuple[S.Expr, str]]:
             if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 found = (t.children()[0], _MATRIX)
-            elif isinstance(t, S.Call) and t.fn in ("log", "sqrt") or isinstance(t, S.Power) \
+            elif isinstance(t, S.Call) and t.fn in ("log", "sqrt", *_KINKED) or isinstance(t, S.Power) \
                     and t.exponent.denominator != 1:
                 found = (t.children()[0], _ENTRIES)
             elif isinstance(t, S.Div):

@@ -271,6 +271,7 @@ FUNCTION = {
     "sqrt": Function(1, "elementwise", r"\sqrt", "positive", "0 for a ≤ 0"),
     "sigmoid": Function(1, "elementwise", r"\sigma"),
     "tanh": Function(1, "elementwise", r"\tanh"),
+    "step": Function(1, "elementwise", r"\operatorname{step}", "nonzero", "1 for a > 0, else 0 (step(0) = 0)"),
     "d": Function(1, "same", r"\mathrm{d}"),
     "grad": Function(2, "grad", r"\nabla"),
     "jac": Function(2, "jac", r"\operatorname{jac}"),

@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 587d5c7b6fa86817a791119d1338d6b9b470fc36b26f83106fc8fd1728ce1603; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 684dd930d4dd3db863f8ded58a4ccc1d6525452815aa4fff1343d95bf4412708; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -86,13 +86,14 @@
 (rule d-pow2 (= (d (^ A 2)) (+ (* (d A) A) (* A (d A)))) (vars (A ?A_c ?A_c)) (if (smooth A))) ; differential.rules:30
 (rule d-const (= (d C) (zeros ?C_r ?C_c)) (vars (C ?C_r ?C_c)) (if (const C))) ; differential.rules:31
 (rule d-exp (= (d (exp A)) (had (exp A) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:32
-(rule d-log-div (= (d (log (/ A s))) (- (hdiv (d A) A) (* (/ (d s) s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (smooth A) (smooth s) (nonzero A) (nonzero s))) ; differential.rules:36
-(rule d-log-hdiv (= (d (log (hdiv A B))) (- (hdiv (d A) A) (hdiv (d B) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero A) (nonzero B))) ; differential.rules:37
-(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:38
-(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:39
-(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:40
-(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:41
-(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:42
+(rule d-step (= (d (step A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:35
+(rule d-log-div (= (d (log (/ A s))) (- (hdiv (d A) A) (* (/ (d s) s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (smooth A) (smooth s) (nonzero A) (nonzero s))) ; differential.rules:39
+(rule d-log-hdiv (= (d (log (hdiv A B))) (- (hdiv (d A) A) (hdiv (d B) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero A) (nonzero B))) ; differential.rules:40
+(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:41
+(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:42
+(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:43
+(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:44
+(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:45
 (rule exp-log (= (exp (log A)) A) (vars (A ?A_r ?A_c)) (if (positive A))) ; elementwise.rules:6
 (rule log-exp (= (log (exp A)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:7
 (rule sigmoid-neg (= (sigmoid (neg A)) (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:8
