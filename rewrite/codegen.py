@@ -516,6 +516,13 @@ class _Lowering:
                 if template.startswith(helper + "("):
                     self.helpers.add(helper)
             return Code(template.format(c.text), ATOM, kind)
+        if fn == "abs":
+            return Code(f"abs({c.text})", ATOM, kind)
+        if fn == "sign":
+            return Code(f"{self.ns('sign')}({c.text})", ATOM, kind)
+        if fn == "relu":
+            n = self.named(a)
+            return Code(f"{n.text} * ({n.text} > 0)", MUL, kind)
         if fn == "step":
             return Code(f"(({c.text}) > 0) * 1.0", MUL, kind)
         if fn in ("exp", "log", "sqrt", "tanh"):

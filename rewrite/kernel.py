@@ -419,12 +419,15 @@ def _inside_derivative(term: S.Expr, at: S.Path) -> bool:
 def assumptions(lhs: S.Expr, rhs: S.Expr, env: Env) -> tuple[tuple[str, S.Expr], ...]:
     """The definedness assumptions of a statement (`docs/SEMANTICS.md`): what it inverts
     or takes `logdet` of is invertible, what it divides by is invertible (1×1) or has no
-    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive.
+    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive,
+    what it takes `abs`, `sign`, `relu`, `step` of inside a derivative has no zero entry.
     An assumption about a term that is 0 everywhere could never hold: it is left out (such
     a term has its value in the total semantics)."""
     out: list[tuple[str, S.Expr]] = []
     for side in (lhs, rhs):
-        for _, t in S.subterms(side):
+        for at, t in S.subterms(side):
+            if isinstance(t, S.Call) and S.FUNCTION[t.fn].kink and _inside_derivative(side, at):
+                out.append(("nonzero", t.args[0]))  # derivatives of abs, relu, … away from their kinks
             if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 out.append(("invertible", t.children()[0]))

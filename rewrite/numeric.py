@@ -788,6 +788,21 @@ def _kinks(ev: _Evaluator, v: Array, s: Array, what: str) -> Array:
     return zero
 
 
+def _abs(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    zero = _kinks(ev, v, s, "abs")
+    return np.where(zero, 0.0, v * np.sign(v.real)), s  # ±v: analytic away from 0, for complex steps
+
+
+def _sign(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    r = np.where(_kinks(ev, v, s, "sign"), 0.0, np.sign(v.real))  # sign(0) = 0
+    return r, np.abs(r)
+
+
+def _relu(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    off = _kinks(ev, v, s, "relu") | (v.real < 0)
+    return np.where(off, 0.0, v), np.where(off, 0.0, s)
+
+
 def _step(ev: _Evaluator, v: Array, s: Array) -> Pair:
     r = np.where(_kinks(ev, v, s, "step") | (v.real < 0), 0.0, 1.0)  # step(0) = 0; its derivative part is 0
     return r, r
@@ -813,6 +828,9 @@ _FUNCTIONS: dict[str, Callable[..., Pair]] = {
     "sqrt": lambda ev, v, s: ev._root(v, s, 0.5, "sqrt"),
     "sigmoid": _sigmoid,
     "tanh": _tanh,
+    "abs": _abs,
+    "sign": _sign,
+    "relu": _relu,
     "step": _step,
 }
 
@@ -1250,7 +1268,7 @@ def _property_counterexample(
 # entry (elementwise): the arguments of the operations whose total convention is
 # discontinuous, or, for sqrt and non-integer powers, piecewise.
 _MATRIX, _SCALAR, _ENTRIES = "singular", "zero", "with a zero entry"
-_KINKED = ("step",)  # their conventions apply at zero entries
+_KINKED = tuple(n for n, f in S.FUNCTION.items() if f.kink)  # their conventions apply at zero entries
 
 
 def _targets(lhs: S.Expr, rhs: S.Expr) -> list[tuple[S.Expr, str]]:

@@ -252,6 +252,8 @@ class Function:
     smooth: str = ""  # "": wherever its argument is; "never"; or words, one of which its argument
     #                   (its value, for "value:") must have where it is smooth
     total: str = ""
+    kink: bool = False  # not smooth where an entry of its argument is 0: derivative claims hold
+    #                     where none is, which a statement assumes of it inside a derivative
 
 
 SHAPE_RULES = ("elementwise", "same", "scalar", "square-scalar", "diag", "vec", "transpose",
@@ -271,7 +273,10 @@ FUNCTION = {
     "sqrt": Function(1, "elementwise", r"\sqrt", "positive", "0 for a ≤ 0"),
     "sigmoid": Function(1, "elementwise", r"\sigma"),
     "tanh": Function(1, "elementwise", r"\tanh"),
-    "step": Function(1, "elementwise", r"\operatorname{step}", "nonzero", "1 for a > 0, else 0 (step(0) = 0)"),
+    "abs": Function(1, "elementwise", r"\operatorname{abs}", "nonzero", "|a|", True),
+    "sign": Function(1, "elementwise", r"\operatorname{sign}", "nonzero", "1, 0, -1 (sign(0) = 0)", True),
+    "relu": Function(1, "elementwise", r"\operatorname{relu}", "nonzero", "max(a, 0)", True),
+    "step": Function(1, "elementwise", r"\operatorname{step}", "nonzero", "1 for a > 0, else 0 (step(0) = 0)", True),
     "d": Function(1, "same", r"\mathrm{d}"),
     "grad": Function(2, "grad", r"\nabla"),
     "jac": Function(2, "jac", r"\operatorname{jac}"),

@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 684dd930d4dd3db863f8ded58a4ccc1d6525452815aa4fff1343d95bf4412708; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 7dd3fd0e5aa76dac78158e9655dd282b1456be0592767059a8ca58162671f4ec; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -299,6 +299,31 @@
 (rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:29
 (rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:30
 (rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:31
+(rule abs-sign (= (had (sign A) A) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:6
+(rule sign-abs (= (had (sign A) (abs A)) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:7
+(rule relu-step (= (had (step A) A) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:8
+(rule relu-diff (= (- (relu A) (relu (neg A))) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:9
+(rule relu-sum (= (+ (relu A) (relu (neg A))) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:10
+(rule relu-half (= (relu A) (/ (+ A (abs A)) 2)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:11
+(rule sign-step (= (- (step A) (step (neg A))) (sign A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:12
+(rule abs-neg (= (abs (neg A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:13
+(rule sign-neg (= (sign (neg A)) (neg (sign A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:14
+(rule relu-relu (= (relu (relu A)) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:15
+(rule abs-abs (= (abs (abs A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:16
+(rule abs-relu (= (abs (relu A)) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:17
+(rule relu-abs (= (relu (abs A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:18
+(rule abs-scale (= (abs (* s A)) (* (abs s) (abs A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; nonsmooth.rules:19
+(rule sign-scale (= (sign (* s A)) (* (sign s) (sign A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; nonsmooth.rules:20
+(rule abs-square (= (had (abs A) (abs A)) (had A A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:21
+(rule abs-had (= (abs (had A B)) (had (abs A) (abs B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; nonsmooth.rules:22
+(rule sign-had (= (sign (had A B)) (had (sign A) (sign B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; nonsmooth.rules:23
+(rule abs-tp (= (abs (T A)) (T (abs A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:24
+(rule sign-tp (= (sign (T A)) (T (sign A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:25
+(rule relu-tp (= (relu (T A)) (T (relu A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:26
+(rule step-tp (= (step (T A)) (T (step A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:27
+(rule d-abs (= (d (abs A)) (had (sign A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:35
+(rule d-relu (= (d (relu A)) (had (step A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:36
+(rule d-sign (= (d (sign A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:38
 (rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
 (rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
 (rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9

@@ -75,6 +75,8 @@ FORGERIES = {
     "push-shift-zero-shift": ["step 2 (push-shift", "(+ (* B A) (* s (I ?B_r))) invertible' is not known"],
     "push-shift-s-zero-shift": ["step 2 (push-shift-s", "'s invertible' is not known to hold"],
     "derivative-at-a-kink": ["step 2 (d-add", "'A smooth' is not known to hold"],
+    # issue 16: relu is smooth only where its argument has no zero entry, and nothing says so here
+    "derivative-through-relu": ["step 2 (d-sub", "'A smooth' is not known to hold"],
     "exp-log-backwards": ["step 1 (exp-log", "'A positive' is not known to hold"],
     "assumption-smuggled-in-a-listing": ["lists assumptions []", "(invertible A)"],
     "duplicate-statement-key": ["the key 'statement' appears twice"],
