@@ -59,7 +59,7 @@ class Theorem:
 SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
                "nonscalar": lambda s: not s.is_scalar, "vector": lambda s: s.cols.is_one,
                "row": lambda s: s.rows.is_one}
-OPEN = ("invertible", "nonzero", "positive")  # hold near a point of a smooth term where they hold
+OPEN = ("invertible", "nonzero", "positive", "fullcolrank", "fullrowrank")  # hold near a point of a smooth term where they hold
 CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
 WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
 DERIVATIVES = ("d", "grad", "jac", "hess")

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import syntax as S
 from .printing import show
-from .sizes import NEEDS_SQUARE, Env, Size
+from .sizes import NEEDS_SQUARE, Env, Size, VarInfo
 
 Array = np.ndarray
 Pair = tuple[Array, Array]  # a value and its error scale, same shape
@@ -173,10 +173,26 @@ def size_value(size: Size, sizes: Mapping[str, int]) -> int:
     return size.coeff * math.prod(sizes[a] for a in size.atoms)
 
 
-def draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int) -> dict[str, int]:
+def draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int, env: Env | None = None) -> dict[str, int]:
     """Concrete values for the dimension names; `draw` picks the regime, so consecutive
     draws of a statement cycle through all three. Sizes stay ≤ 6 (products ≤ 36) to keep
-    evaluation fast and conditioning sane."""
+    evaluation fast and conditioning sane. With `env`, a `fullcolrank` name gets at least
+    as many rows as columns and a `fullrowrank` one at least as many columns as rows
+    (redrawn in the same regime until they do, a few times; the caller's hypotheses
+    skip a draw that still does not)."""
+    for _ in range(20):
+        sizes = _draw_sizes(dims, rng, draw)
+        if env is None or all(_rank_possible(info, sizes) for info in env.values()):
+            break
+    return sizes
+
+
+def _rank_possible(info: VarInfo, sizes: Mapping[str, int]) -> bool:
+    rows, cols = size_value(info.shape.rows, sizes), size_value(info.shape.cols, sizes)
+    return ("fullcolrank" not in info.props or rows >= cols) and ("fullrowrank" not in info.props or rows <= cols)
+
+
+def _draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int) -> dict[str, int]:
     names = sorted(set(dims))  # sorted: set order depends on the process's hash seed
     k = len(names)
     regime = draw % 3
@@ -522,6 +538,33 @@ class _Evaluator:
         m = np.abs(x)
         return x, m @ s @ m + _fro(s) / sigma[-1] ** 2
 
+    def _pinv(self, v: Array, s: Array) -> Pair:
+        """The Moore–Penrose pseudo-inverse (numpy's `pinv`), singular values that are 0 up
+        to rounding dropped. Inside a complex step only where the rank is full, by the
+        analytic (Aᵀ A)⁻¹ Aᵀ or Aᵀ (A Aᵀ)⁻¹: elsewhere the rank can drop nearby."""
+        if v.shape == (1, 1):
+            return self._reciprocal(v, s, "pinv")
+        if not v.size:
+            return v.T, s.T
+        scale = float(np.sqrt(np.sum(s.real**2)))
+        try:
+            u, sigma, vt = np.linalg.svd(v.real, full_matrices=False)
+        except np.linalg.LinAlgError as err:
+            raise DomainError(f"no singular values ({err})") from err
+        kept = sigma > ZERO * scale
+        if ((sigma > ZERO * scale) & (sigma < CLEAR * scale)).any():
+            raise Undecidable("a singular value under pinv is too close to 0 to tell the rank")
+        if not kept.all():
+            self._convention("the pseudo-inverse of a rank-deficient matrix")
+        if np.iscomplexobj(v):
+            r, c = v.shape
+            x = np.linalg.inv(v.T @ v) @ v.T if r >= c else v.T @ np.linalg.inv(v @ v.T)
+        else:
+            x = (vt[kept].T / sigma[kept]) @ u[:, kept].T
+        m = _mag(x)
+        low = float(sigma[kept][-1]) if kept.any() else 1.0
+        return x, m @ s @ m + _fro(s) / low**2 * np.ones_like(x.real)
+
     def _power(self, v: Array, s: Array, p: Fraction) -> Pair:
         if p.denominator != 1:
             if v.shape != (1, 1):
@@ -832,6 +875,7 @@ _FUNCTIONS: dict[str, Callable[..., Pair]] = {
     "sign": _sign,
     "relu": _relu,
     "step": _step,
+    "pinv": _Evaluator._pinv,
 }
 
 
@@ -868,6 +912,8 @@ def holds(word: str, v: Array, s: Array) -> bool:
     if word == "diagonal":
         off = ~np.eye(rows, cols, dtype=bool)
         return bool((np.abs(v[off]) <= EXACT_TOLERANCE * s[off]).all())
+    if word in ("fullcolrank", "fullrowrank"):
+        return (rows >= cols if word == "fullcolrank" else rows <= cols) and _singularity(v, s) >= CLEAR
     if rows != cols:
         return False
     if word == "invertible":
@@ -1033,7 +1079,7 @@ def _sample(
 ) -> Counterexample | str:
     """Evaluate one draw, or say why it could not be."""
     rng = _rng(seed)
-    sizes = draw_sizes(dims, rng, seed)
+    sizes = draw_sizes(dims, rng, seed, env)
     reason = ""
     for positive in (False, True):
         try:
@@ -1095,7 +1141,7 @@ def singular_at(m: S.Expr, env: Env, *, seed: int = 0, draws: int = 6) -> dict[s
     env, dims = _drawn(env, m)
     for draw_seed in range(seed, seed + draws):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, draw_seed)
+        sizes = draw_sizes(dims, rng, draw_seed, env)
         try:
             value, scale = evaluate_scaled(m, draw_values(env, sizes, rng, orientation=draw_seed // 3), sizes)
         except DomainError:
@@ -1159,7 +1205,7 @@ def _at_degenerate_points(
     worst, evaluated = verdict.max_rel_diff if verdict.draws else 0.0, verdict.draws
     for draw_seed in (seed, seed + 1):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, 0)  # all sizes different and ≥ 2: non-square stays non-square
+        sizes = draw_sizes(dims, rng, 0, env)  # all sizes different and ≥ 2: non-square stays non-square
         try:
             base = draw_values(env, sizes, rng, orientation=draw_seed)
         except DomainError:
@@ -1182,6 +1228,8 @@ def refuted(word: str, v: Array, s: Array) -> bool:
     v, s = v.real, s.real
     if word in NEEDS_SQUARE and rows != cols:
         return True
+    if word in ("fullcolrank", "fullrowrank"):
+        return (rows < cols if word == "fullcolrank" else rows > cols) or _singularity(v, s) <= ZERO
     if word == "invertible":
         if (rows, cols) == (1, 1):
             return abs(v[0, 0]) <= ZERO * s[0, 0]
@@ -1239,7 +1287,7 @@ def _property_counterexample(
 
     for draw_seed in range(seed, seed + draws):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, draw_seed)
+        sizes = draw_sizes(dims, rng, draw_seed, env)
         for positive in (False, True):
             try:
                 values = draw_values(env, sizes, rng, positive=positive, orientation=draw_seed // 3)
@@ -1248,11 +1296,12 @@ def _property_counterexample(
             found = wrong(values, sizes, draw_seed, "")
             if found:
                 return found
-    kind = {"invertible": _MATRIX, "nonzero": _ENTRIES, "positive": _ENTRIES}.get(word)
+    kind = {"invertible": _MATRIX, "fullcolrank": _MATRIX, "fullrowrank": _MATRIX, "nonzero": _ENTRIES,
+            "positive": _ENTRIES}.get(word)
     targets = _targets(term, term) + ([(term, kind)] if kind else [])
     for draw_seed in (seed, seed + 1):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, 0)
+        sizes = draw_sizes(dims, rng, 0, env)
         try:
             base = draw_values(env, sizes, rng, orientation=draw_seed)
         except DomainError:
@@ -1268,14 +1317,15 @@ def _property_counterexample(
 # entry (elementwise): the arguments of the operations whose total convention is
 # discontinuous, or, for sqrt and non-integer powers, piecewise.
 _MATRIX, _SCALAR, _ENTRIES = "singular", "zero", "with a zero entry"
-_KINKED = tuple(n for n, f in S.FUNCTION.items() if f.kink)  # their conventions apply at zero entries
+_KINKED = tuple(n for n, f in S.FUNCTION.items() if f.kink)
+_RANKED = ("logdet", "pinv")  # their conventions apply where the argument loses rank  # their conventions apply at zero entries
 
 
 def _targets(lhs: S.Expr, rhs: S.Expr) -> list[tuple[S.Expr, str]]:
     out: list[tuple[S.Expr, str]] = []
     for side in (lhs, rhs):
         for _, t in S.subterms(side):
-            if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
+            if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn in _RANKED \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 found = (t.children()[0], _MATRIX)
             elif isinstance(t, S.Call) and t.fn in ("log", "sqrt", *_KINKED) or isinstance(t, S.Power) \
@@ -1325,7 +1375,7 @@ def _variable_points(value: Array, props: frozenset[str], rng: np.random.Generat
     """A variable at 0, of lower rank, with zero entries, with entries ≤ 0 — each as its
     properties allow (a symmetric one stays symmetric, a positive one positive)."""
     r, c = value.shape
-    fixed = props & {"spd", "orthogonal", "invertible"}
+    fixed = props & {"spd", "orthogonal", "invertible", "fullcolrank", "fullrowrank"}
     if not fixed and "positive" not in props:
         yield np.zeros_like(value), "= 0"
     k = min(r, c)

@@ -125,7 +125,8 @@ class Env(Mapping[str, VarInfo]):
 PROPERTIES = S.PROPERTIES
 NEEDS_SQUARE = frozenset({"spd", "invertible", "orthogonal", "symmetric"})
 SQUARE = NEEDS_SQUARE | {"square"}  # the words (properties or conditions) that make a matrix square
-IMPLIES = {"spd": frozenset({"symmetric", "invertible"}), "orthogonal": frozenset({"invertible"})}
+_FULL = frozenset({"invertible", "fullcolrank", "fullrowrank"})
+IMPLIES = {"spd": _FULL | {"symmetric"}, "orthogonal": _FULL, "invertible": _FULL}
 
 
 def filled(cls: type, shape: Shape, **kw: object) -> S.Expr:

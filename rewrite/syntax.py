@@ -277,6 +277,7 @@ FUNCTION = {
     "sign": Function(1, "elementwise", r"\operatorname{sign}", "nonzero", "1, 0, -1 (sign(0) = 0)", True),
     "relu": Function(1, "elementwise", r"\operatorname{relu}", "nonzero", "max(a, 0)", True),
     "step": Function(1, "elementwise", r"\operatorname{step}", "nonzero", "1 for a > 0, else 0 (step(0) = 0)", True),
+    "pinv": Function(1, "transpose", r"\operatorname{pinv}", "fullcolrank fullrowrank", "Moore–Penrose; pinv(0) = 0"),
     "d": Function(1, "same", r"\mathrm{d}"),
     "grad": Function(2, "grad", r"\nabla"),
     "jac": Function(2, "jac", r"\operatorname{jac}"),
@@ -313,7 +314,8 @@ def _is_variable(x: Expr, fn: str) -> bool:
 # ---------------------------------------------------------------------------
 # Properties a declaration may state (what a file holds is in `document`)
 
-PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const")
+PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const", "fullcolrank",
+              "fullrowrank")
 
 # ---------------------------------------------------------------------------
 # Traversal

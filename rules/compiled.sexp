@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 7dd3fd0e5aa76dac78158e9655dd282b1456be0592767059a8ca58162671f4ec; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 0a64901b636f2cfde5d59cf8634032bd0248fe6c4897308f86a61597020990b7; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -324,6 +324,23 @@
 (rule d-abs (= (d (abs A)) (had (sign A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:35
 (rule d-relu (= (d (relu A)) (had (step A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:36
 (rule d-sign (= (d (sign A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:38
+(rule penrose-1 (= (* (* A (pinv A)) A) A) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:9
+(rule penrose-2 (= (* (* (pinv A) A) (pinv A)) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:10
+(rule penrose-3 (= (T (* A (pinv A))) (* A (pinv A))) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:11
+(rule penrose-4 (= (T (* (pinv A) A)) (* (pinv A) A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:12
+(rule pinv-tp (= (pinv (T A)) (T (pinv A))) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:13
+(rule pinv-pinv (= (pinv (pinv A)) A) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:14
+(rule pinv-scale (= (pinv (* s A)) (* (inv s) (pinv A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; pinv.rules:15
+(rule pinv-gram (= (* (pinv (* (T A) A)) (T A)) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:16
+(rule pinv-gram-t (= (* (T A) (pinv (* A (T A)))) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:17
+(rule pinv-zero (= (pinv Z) (zeros ?Z_c ?Z_r)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; pinv.rules:18
+(rule penrose-1-tp (= (* (* (T A) A) (pinv A)) (T A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:21
+(rule penrose-1-tp-r (= (* (* (pinv A) A) (T A)) (T A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:22
+(rule pinv-fullcol (= (pinv A) (* (inv (* (T A) A)) (T A))) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; pinv.rules:24
+(rule pinv-left (= (* (pinv A) A) (I ?A_c)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; pinv.rules:25
+(rule pinv-fullrow (= (pinv A) (* (T A) (inv (* A (T A))))) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; pinv.rules:26
+(rule pinv-right (= (* A (pinv A)) (I ?A_r)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; pinv.rules:27
+(rule pinv-inv (= (pinv A) (inv A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; pinv.rules:28
 (rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
 (rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
 (rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9
@@ -399,6 +416,16 @@
 (rule spd-plus-gram-t (is spd (+ A (* B (T B)))) (vars (A ?B_r ?B_r) (B ?B_r ?B_c)) (if (spd A))) ; properties.rules:88
 (rule frob-self-invertible (is invertible (: A A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:89
 (rule norm2-self-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:90
+(rule invertible-fullcolrank (is fullcolrank A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:93
+(rule invertible-fullrowrank (is fullrowrank A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:94
+(rule tp-fullrowrank (is fullrowrank (T A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:95
+(rule tp-fullcolrank (is fullcolrank (T A)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:96
+(rule prod-fullcolrank (is fullcolrank (* A B)) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (fullcolrank A) (fullcolrank B))) ; properties.rules:97
+(rule prod-fullrowrank (is fullrowrank (* A B)) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (fullrowrank A) (fullrowrank B))) ; properties.rules:98
+(rule gram-invertible (is invertible (* (T A) A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:99
+(rule gram-t-invertible (is invertible (* A (T A))) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:100
+(rule pinv-fullrowrank (is fullrowrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:101
+(rule pinv-fullcolrank (is fullcolrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:102
 (rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
 (rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
 (rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
