@@ -232,6 +232,7 @@ abs_ = _function("abs")  # also `abs(X)` for a Term (`Term.__abs__`)
 sign = _function("sign")
 relu = _function("relu")
 step = _function("step")
+pinv = _function("pinv")
 d = _function("d")
 
 
@@ -471,6 +472,6 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "abs_", "sign", "relu", "step", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
+    "sigmoid", "tanh", "abs_", "sign", "relu", "step", "pinv", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

@@ -52,7 +52,8 @@ _SAME_SHAPE_UNARY = ["Neg", "Inv"] + [f"F_{n}" for n, f in S.FUNCTION.items() if
 _SCALAR_VALUED = ["Frob"] + [f"F_{n}" for n, f in S.FUNCTION.items() if f.shape in ("scalar", "square-scalar")]
 # the other shape rules of `syntax.FUNCTION`, as egglog rules (query, action)
 _CALL_SHAPES = {
-    "diag": [("(= n (rows a))", "(set (rows e) n) (set (cols e) n)")],
+    "diag": [("(= n (rows a)) (= (DN 1) (cols a))", "(set (rows e) n) (set (cols e) n)"),
+             ("(= n (rows a)) (= n (cols a))", "(set (rows e) n) (set (cols e) (DN 1))")],
     "vec": [("(= r (rows a)) (= c (cols a))", "(set (rows e) (DM r c)) (set (cols e) (DN 1))")],
     "transpose": [("(= r (rows a)) (= c (cols a))", "(set (rows e) c) (set (cols e) r)")],
     "grad": [("(= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")],

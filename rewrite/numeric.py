@@ -802,9 +802,12 @@ def _singularity(v: Array, s: Array) -> float:
 
 
 def _diag(x: Array) -> Array:
-    if x.shape[1] != 1:
-        raise ValueError(f"diag needs a vector, got {x.shape}")
-    return np.diag(x[:, 0])
+    """np.diag: a vector's diagonal matrix, a square matrix's diagonal as a column."""
+    if x.shape[1] == 1:
+        return np.diag(x[:, 0])
+    if x.shape[0] != x.shape[1]:
+        raise ValueError(f"diag needs a vector or a square matrix, got {x.shape}")
+    return np.diag(x).reshape(-1, 1)
 
 
 def _exp(ev: _Evaluator, v: Array, s: Array) -> Pair:

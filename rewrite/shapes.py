@@ -321,8 +321,11 @@ class _Inference:
             self._square(e, fn, args[0], s)
         if rule in ("scalar", "square-scalar"):
             return SCALAR
-        if rule == "diag":
-            self._require(e, args[0], s, self._unify(s.cols, ONE), "diag needs a column vector")
+        if rule == "diag":  # the shape decides: a square matrix's diagonal, else a vector's matrix
+            r = self.u.resolve_shape(s)
+            if r.rows == r.cols and not r.cols.is_one:
+                return Shape(s.rows, ONE)
+            self._require(e, args[0], s, self._unify(s.cols, ONE), "diag needs a column vector or a square matrix")
             return Shape(s.rows, s.rows)
         if rule == "vec":
             return Shape(s.rows * s.cols, ONE)

@@ -217,9 +217,9 @@ def _call(fn: str, kids: list[Shape]) -> Shape:
     if rule in ("scalar", "square-scalar"):
         _need(rule == "scalar" or s.is_square, f"{fn} needs a square matrix")
         return SCALAR
-    if rule == "diag":
-        _need(s.cols.is_one, "diag needs a column vector")
-        return Shape(s.rows, s.rows)
+    if rule == "diag":  # a vector's diagonal matrix, a square matrix's diagonal (1×1: itself)
+        _need(s.cols.is_one or s.is_square, "diag needs a column vector or a square matrix")
+        return Shape(s.rows, s.rows if s.cols.is_one else ONE)
     if rule == "vec":
         return Shape(s.rows * s.cols, ONE)
     if rule == "transpose":
