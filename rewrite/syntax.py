@@ -247,7 +247,7 @@ class Function:
     the usual definition does not apply (docs/SEMANTICS.md)."""
 
     arity: int
-    shape: str  # a rule of SHAPE_RULES
+    shape: str  # elementwise, same, scalar, square-scalar, diag, vec, transpose, grad, jac or hess
     latex: str
     smooth: str = ""  # "": wherever its argument is; "never"; or words, one of which its argument
     #                   (its value, for "value:") must have where it is smooth
@@ -255,9 +255,6 @@ class Function:
     kink: bool = False  # not smooth where an entry of its argument is 0: derivative claims hold
     #                     where none is, which a statement assumes of it inside a derivative
 
-
-SHAPE_RULES = ("elementwise", "same", "scalar", "square-scalar", "diag", "vec", "transpose",
-               "grad", "jac", "hess")
 
 FUNCTION = {
     "tr": Function(1, "square-scalar", r"\operatorname{tr}"),
@@ -285,7 +282,6 @@ FUNCTION = {
 }
 
 FUNCTIONS: dict[str, int] = {name: f.arity for name, f in FUNCTION.items()}
-ELEMENTWISE = frozenset(name for name, f in FUNCTION.items() if f.shape == "elementwise")
 DERIVATIVES = frozenset({"grad", "jac", "hess"})
 
 

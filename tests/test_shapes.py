@@ -188,9 +188,10 @@ def test_declaration_kinds_and_properties():
     assert env["B"].shape == shape("m", "n")
     assert env["x"].shape == shape("n", 1) and env["x"].kind == "Vec"
     assert env["s"].shape == SCALAR and env["s"].props == {"const"}
-    assert env["S"].props == {"spd", "symmetric", "invertible"}
-    assert env["Q"].props == {"orthogonal", "invertible", "diagonal"}
-    assert declared_props(V("S"), env) == {"spd", "symmetric", "invertible"}
+    full = {"invertible", "fullcolrank", "fullrowrank"}  # invertible implies both ranks
+    assert env["S"].props == {"spd", "symmetric"} | full
+    assert env["Q"].props == {"orthogonal", "diagonal"} | full
+    assert declared_props(V("S"), env) == {"spd", "symmetric"} | full
     assert declared_props(T(V("S")), env) == frozenset()
 
 
@@ -479,7 +480,7 @@ def test_square_errors():
 def test_function_argument_errors():
     A, x = V("A"), V("x")
     Ax = mul(A, x)
-    assert unary_error(call("diag", A, pos=at(3, 9))) == "diag needs a column vector, but A is m×n"
+    assert unary_error(call("diag", A, pos=at(3, 9))) == "diag needs a column vector or a square matrix, but A is m×n"
     assert unary_error(call("grad", Ax, x, pos=at(3, 9))) == (
         f"grad needs a scalar to differentiate (the gradient has the shape of x), but {show(Ax)} is m×1"
     )
