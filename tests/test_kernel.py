@@ -77,6 +77,7 @@ FORGERIES = {
     "derivative-at-a-kink": ["step 2 (d-add", "'A smooth' is not known to hold"],
     # issue 16: relu is smooth only where its argument has no zero entry, and nothing says so here
     "derivative-through-relu": ["step 2 (d-sub", "'A smooth' is not known to hold"],
+    "pinv-left-without-rank": ["step 1 (pinv-left", "'A fullcolrank' is not known to hold"],
     "exp-log-backwards": ["step 1 (exp-log", "'A positive' is not known to hold"],
     "assumption-smuggled-in-a-listing": ["lists assumptions []", "(invertible A)"],
     "duplicate-statement-key": ["the key 'statement' appears twice"],
@@ -406,3 +407,24 @@ def test_verify_runs_without_egglog_numpy_or_lark(real_certificates, tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(paths)} passed, 0 failed" in proc.stdout
+
+
+# ---------------------------------------------------------------------------
+# Issue 16: a derivative of abs, sign, relu or step assumes its argument has no zero entry
+
+
+def test_kinks_inside_a_derivative_are_assumed_away_and_outside_are_not():
+    env = env_from_decls(parse_file_text("let x : Vec(n)\nlet A : Mat(m, n)").decls)
+    x, A = S.Var("x"), S.Var("A")
+    inner = S.Mul(A, x)
+    grad = S.Call("grad", (S.Call("sum", (S.Call("relu", (inner,)),)), x))
+    assert assumptions(grad, S.Call("sign", (x,)), env) == (("nonzero", inner),)
+    assert assumptions(S.Call("abs", (x,)), S.Hadamard(S.Call("sign", (x,)), x), env) == ()
+    d_abs = S.Call("d", (S.Call("abs", (x,)),))
+    assert assumptions(d_abs, S.Hadamard(S.Call("sign", (x,)), S.Call("d", (x,))), env) == (("nonzero", x),)
+
+
+def parse_file_text(text):
+    from rewrite.parse import parse_text
+
+    return parse_text(text)

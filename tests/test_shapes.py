@@ -20,7 +20,7 @@ from rewrite.errors import ShapeError
 from rewrite.parse import parse_text
 from rewrite.printing import show
 from rewrite.shapes import Mismatch, Unifier, declared_props, elaborate, elaborate_statement, env_from_decls, infer
-from rewrite.sizes import ONE, SCALAR, Env, Shape, Size, VarInfo
+from rewrite.sizes import ONE, SCALAR, Env, Shape, Size, VarInfo, shape_of
 
 D = S.Dim.of
 V = S.Var
@@ -742,3 +742,33 @@ def test_imports_stay_small():
     local = {name for name in imported if name.startswith(".")}
     assert local <= {".syntax", ".errors", ".printing", ".sizes", "."}
     assert all(name in sys.stdlib_module_names for name in imported - local)
+
+
+# ---------------------------------------------------------------------------
+# Issue 16: diag reads the shape, pinv transposes it, the rank properties
+
+
+@pytest.mark.parametrize("text, rows, cols", [
+    ("diag(X)", "n", 1), ("diag(x)", "n", "n"), ("diag(diag(X))", "n", "n"), ("diag(diag(x))", "n", 1),
+    ("diag(s)", 1, 1), ("pinv(A)", "n", "m"), ("pinv(x)", 1, "n"), ("abs(A) ⊙ relu(A)", "m", "n"),
+    ("sign(x)ᵀ step(x)", 1, 1), ("diag(A Aᵀ)", "m", 1), ("diag(I(n))", "n", 1),
+])
+def test_shapes_of_the_new_functions(text, rows, cols):
+    pf = parse_text(f"let X : Mat(n, n)\nlet A : Mat(m, n)\nlet x : Vec(n)\nlet s : Scalar\nclaim c: {text} = {text}\n")
+    env = env_from_decls(pf.decls)
+    assert infer(pf.statements[0].lhs, env) == shape(rows, cols)
+    tree, _ = elaborate(pf.statements[0].lhs, env)
+    assert shape_of(tree, env) == shape(rows, cols)  # the kernel's terse check agrees
+
+
+def test_diag_of_a_non_square_matrix_is_a_located_error():
+    pf = parse_text("let A : Mat(m, n)\nclaim c: diag(A) = diag(A)\n")
+    with pytest.raises(ShapeError, match="diag needs a column vector or a square matrix, but A is m×n"):
+        infer(pf.statements[0].lhs, env_from_decls(pf.decls))
+
+
+def test_rank_properties_are_declarable_and_implied_by_invertible():
+    pf = parse_text("let A : Mat(m, n) fullcolrank\nlet F : Mat(m, n) fullrowrank\nlet C : Mat(n, n) invertible")
+    env = env_from_decls(pf.decls)
+    assert "fullcolrank" in env["A"].props and "fullrowrank" in env["F"].props
+    assert {"fullcolrank", "fullrowrank"} <= env["C"].props
