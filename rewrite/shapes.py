@@ -142,9 +142,20 @@ def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env
             for prop in decl.props:
                 if prop in NEEDS_SQUARE and not shape.is_square:
                     raise error(f"'{prop}' needs a square matrix, but {name} is {shape}")
+                if _impossible_rank(prop, shape):
+                    need = "rows ≥ columns" if prop == "fullcolrank" else "columns ≥ rows"
+                    raise error(f"'{prop}' needs {need}, but {name} is {shape}")
             infos[name] = VarInfo(name, shape, props, decl.type.kind)
             where[name] = decl.at
     return Env(infos)
+
+
+def _impossible_rank(prop: str, shape: Shape) -> bool:
+    """A full rank that numbers alone rule out (`Mat(2, 3) fullcolrank`)."""
+    r, c = shape.rows, shape.cols
+    if prop not in ("fullcolrank", "fullrowrank") or r.atoms or c.atoms:
+        return False
+    return r.coeff < c.coeff if prop == "fullcolrank" else r.coeff > c.coeff
 
 
 def declared_props(e: S.Expr, env: Env) -> frozenset[str]:

@@ -428,3 +428,39 @@ def parse_file_text(text):
     from rewrite.parse import parse_text
 
     return parse_text(text)
+
+
+# Forgeries through the search (issue 16): false statements with the new functions, each
+# false somewhere (most at random points, `sign(x) ⊙ sign(x) = ones` only where an entry is 0):
+# none may come out proved.
+FORGED_WITH_NEW_FUNCTIONS = """
+let A : Mat(m, n)
+let F : Mat(m, n) fullrowrank
+let G : Mat(m, n) fullcolrank
+let X : Mat(n, n)
+let x : Vec(n)
+let s : Scalar
+claim f1: 1 = 0
+claim f2: pinv(F) F = I
+claim f3: G pinv(G) = I
+claim f4: d(abs(s)) = d(s)
+claim f5: d/dx sum(abs(x)) = ones(n)
+claim f6: sign(x) ⊙ sign(x) = ones(n)
+claim f7: d(sign(s)) = d(s)
+claim f8: diag(diag(X)) = X
+claim f9: relu(x) = x
+claim f11: d/ds abs(s) = 1
+claim f12: d/ds relu(s) - relu(-s) = step(s) + step(-s) - 1
+claim f13: pinv(A) = Aᵀ
+claim f14: step(s) + step(-s) = 1
+claim f16: d/ds s abs(s) = 2 abs(s) + 1
+"""
+
+
+def test_no_forgery_with_the_new_functions_is_proved(tmp_path):
+    path = tmp_path / "forged.proof"
+    path.write_text(FORGED_WITH_NEW_FUNCTIONS, encoding="utf-8")
+    results = Checker(Settings()).check_file(str(path))
+    assert len(results) == 14
+    assert not [r.name for r in results if r.outcome in ("proved", "unsound")]
+    assert {r.name for r in results if r.outcome != "false"} <= {"f6", "f14"}  # false only at 0

@@ -772,3 +772,14 @@ def test_rank_properties_are_declarable_and_implied_by_invertible():
     env = env_from_decls(pf.decls)
     assert "fullcolrank" in env["A"].props and "fullrowrank" in env["F"].props
     assert {"fullcolrank", "fullrowrank"} <= env["C"].props
+
+
+@pytest.mark.parametrize("lets, says", [
+    ("let A : Mat(2, 3) fullcolrank", "'fullcolrank' needs rows ≥ columns, but A is 2×3"),
+    ("let A : Mat(3, 2) fullrowrank", "'fullrowrank' needs columns ≥ rows, but A is 3×2"),
+])
+def test_an_impossible_rank_is_a_located_error(lets, says):
+    pf = parse_text(lets)
+    with pytest.raises(ShapeError, match=says) as caught:
+        env_from_decls(pf.decls)
+    assert caught.value.pos is not None
