@@ -59,7 +59,7 @@ class Theorem:
 SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
                "nonscalar": lambda s: not s.is_scalar, "vector": lambda s: s.cols.is_one,
                "row": lambda s: s.rows.is_one}
-OPEN = ("invertible", "nonzero", "positive")  # hold near a point of a smooth term where they hold
+OPEN = ("invertible", "nonzero", "positive", "fullcolrank", "fullrowrank")  # hold near a point of a smooth term where they hold
 CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
 WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
 DERIVATIVES = ("d", "grad", "jac", "hess")
@@ -341,9 +341,9 @@ class Context:
             return self.holds("invertible", t.arg)
         if isinstance(t, S.Power) and t.exponent.denominator != 1:
             return self.holds("positive", t.arg)
-        if isinstance(t, S.Call) and t.fn in ("log", "sqrt", "norm"):
-            word = {"log": "nonzero", "sqrt": "positive", "norm": "invertible"}[t.fn]
-            return self.holds(word, t if t.fn == "norm" else t.args[0])
+        if isinstance(t, S.Call) and S.FUNCTION[t.fn].smooth:  # where the table says it is smooth
+            of, _, words = S.FUNCTION[t.fn].smooth.rpartition(":")
+            return any(self.holds(w, t if of else t.args[0]) for w in words.split() if w != "never")
         return True
 
     # the normal form asks these when it cancels (`normal.Normaliser`)
@@ -419,12 +419,15 @@ def _inside_derivative(term: S.Expr, at: S.Path) -> bool:
 def assumptions(lhs: S.Expr, rhs: S.Expr, env: Env) -> tuple[tuple[str, S.Expr], ...]:
     """The definedness assumptions of a statement (`docs/SEMANTICS.md`): what it inverts
     or takes `logdet` of is invertible, what it divides by is invertible (1×1) or has no
-    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive.
+    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive,
+    what it takes `abs`, `sign`, `relu`, `step` of inside a derivative has no zero entry.
     An assumption about a term that is 0 everywhere could never hold: it is left out (such
     a term has its value in the total semantics)."""
     out: list[tuple[str, S.Expr]] = []
     for side in (lhs, rhs):
-        for _, t in S.subterms(side):
+        for at, t in S.subterms(side):
+            if isinstance(t, S.Call) and S.FUNCTION[t.fn].kink and _inside_derivative(side, at):
+                out.append(("nonzero", t.args[0]))  # derivatives of abs, relu, … away from their kinks
             if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 out.append(("invertible", t.children()[0]))
