@@ -530,10 +530,9 @@ def _scalar_factors(t: S.Expr, env: Env) -> list[S.Expr]:
     """A 1×1 divisor and, when it is a product or integer power of 1×1 factors, each factor:
     s t ≠ 0 means s ≠ 0 and t ≠ 0, and sᵏ ≠ 0 means s ≠ 0, so the statement's hypothesis
     already says so."""
-    if isinstance(t, S.Mul) and shape_of(t.left, env).is_scalar and shape_of(t.right, env).is_scalar:
-        return [t, *_scalar_factors(t.left, env), *_scalar_factors(t.right, env)]
-    if isinstance(t, S.Power) and t.exponent > 0 and t.exponent.denominator == 1:
-        return [t, *_scalar_factors(t.arg, env)]
+    if isinstance(t, S.Power) and t.exponent > 0 and t.exponent.denominator == 1 or isinstance(t, S.Mul) \
+            and shape_of(t.left, env).is_scalar and shape_of(t.right, env).is_scalar:
+        return [t, *(f for k in t.children() for f in _scalar_factors(k, env))]
     return [t]
 
 

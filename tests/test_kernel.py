@@ -312,7 +312,7 @@ TRUSTED_LIBRARIES: set[str] = set()
 NEVER = {"egglog", "numpy", "lark", "rewrite.egraph", "rewrite.prover", "rewrite.explain", "rewrite.numeric",
          "rewrite.rules", "rewrite.check", "rewrite.parse", "rewrite.printing", "rewrite.shapes"}
 # The audit target of issue 12: code lines (no blanks, comments or docstrings) of the base.
-TRUSTED_LINES = 1310  # issue 16: + the one table of functions (syntax.FUNCTION) and the rank words
+TRUSTED_LINES = 1315  # issue 16: + the one table of functions (syntax.FUNCTION) and the rank words; issue 15: a 1×1 divisor's factors
 
 
 def _imports(module: str) -> set[str]:
