@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 86fc54e7ffcddd6e6b560ca843e810eba5944df179ad2e219def2614defe37a2; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest c04920915546f798b42421cb64a001bce9ece674502774d894beaef9f9050b99; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -64,6 +64,8 @@
 (rule det-pow3 (= (det (^ A 3)) (^ (det A) 3)) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:29
 (rule logdet-pow2 (= (logdet (^ A 2)) (* 2 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:30
 (rule logdet-pow3 (= (logdet (^ A 3)) (* 3 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:31
+(rule det-kalman (= (det (- P (* (* (* (* P (T H)) (inv (+ (* (* H P) (T H)) R))) H) P))) (/ (* (det P) (det R)) (det (+ (* (* H P) (T H)) R)))) (vars (H ?R_r ?H_c) (P ?H_c ?H_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* H P) (T H)) R)))) ; determinant.rules:35
+(rule logdet-kalman (= (logdet (- P (* (* (* (* P (T H)) (inv (+ (* (* H P) (T H)) R))) H) P))) (- (+ (logdet P) (logdet R)) (logdet (+ (* (* H P) (T H)) R)))) (vars (H ?R_r ?H_c) (P ?H_c ?H_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* H P) (T H)) R)))) ; determinant.rules:36
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
