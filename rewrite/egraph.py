@@ -42,6 +42,7 @@ BINARY = {
     S.Kron: "Kron",
     S.Div: "Div",
     S.Frob: "Frob",
+    S.SizePower: "PowS",
 }
 CALL_PREFIX = "F_"
 # One relation per condition word the rules may ask (kernel.WORDS), but those read off the
@@ -68,7 +69,7 @@ def _declarations() -> str:
     return f"""
 (datatype Dim (DV String :cost 0) (DN i64 :cost 0) (DM Dim Dim :cost 0))
 (datatype Term
-  (V String) (Num Rational) (Id Dim) (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
+  (V String) (Num Rational) (Id Dim) (Sz Dim) (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
   {unary} {binary} {calls})
 (function rows (Term) Dim :merge old)
 (function cols (Term) Dim :merge old)
@@ -101,6 +102,8 @@ def _shape_rules() -> str:
     for c in _SCALAR_VALUED:
         scalar(c, 2 if c == "Frob" else 1)
     rule("(= e (Num q))", "(set (rows e) (DN 1)) (set (cols e) (DN 1))")
+    rule("(= e (Sz n))", "(set (rows e) (DN 1)) (set (cols e) (DN 1))")
+    scalar("PowS", 2)
     rule("(= e (Id n))", "(set (rows e) n) (set (cols e) n)")
     rule("(= e (Ones m n))", "(set (rows e) m) (set (cols e) n)")
     rule("(= e (Zeros m n))", "(set (rows e) m) (set (cols e) n)")
@@ -124,7 +127,7 @@ def _shape_rules() -> str:
     r.append("(rewrite (DM (DN 1) a) a :ruleset shape)")
     r.append("(rewrite (DM (DN p) (DN q)) (DN (* p q)) :ruleset shape)")
     # constants: anything built only from constants (never a differential)
-    for leaf in ("(Num q)", "(Id n)", "(Ones m n)", "(Zeros m n)"):
+    for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)"):
         rule(f"(= e {leaf})", "(P_const e)")
     ctors = list(UNARY.values()) + list(BINARY.values()) + [
         f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS if fn not in ("d", "grad", "jac", "hess")
@@ -136,7 +139,7 @@ def _shape_rules() -> str:
         rule(f"(= e ({c} {args})) {conds}", "(P_const e)")
     rule("(= e (Pow a q)) (P_const a)", "(P_const e)")
     # whether a term contains a differential (conditions that steer the trace trick)
-    for leaf in ("(Num q)", "(Id n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
+    for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
         rule(f"(= e {leaf})", "(P_nondifferential e)")
     rule("(= e (F_d a))", "(P_differential e)")
     for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess"]:
@@ -243,6 +246,8 @@ def encode(e: S.Expr, pattern_vars: Mapping[str, str] | None = None, dim_vars: M
         if e.size is None:
             raise ValueError("encode needs elaborated trees (an I without a size)")
         return f"(Id {dim_term(Size.from_dim(e.size), dim_vars)})"
+    if isinstance(e, S.SizeOf):
+        return f"(Sz {dim_term(Size.from_dim(e.size), dim_vars)})"
     if isinstance(e, (S.Ones, S.Zeros)):
         cols = Size.from_dim(e.cols) if e.cols is not None else Size()
         name = "Ones" if isinstance(e, S.Ones) else "Zeros"
@@ -252,8 +257,7 @@ def encode(e: S.Expr, pattern_vars: Mapping[str, str] | None = None, dim_vars: M
     if type(e) in UNARY:
         return f"({UNARY[type(e)]} {encode(e.arg, pattern_vars, dim_vars)})"  # type: ignore[attr-defined]
     if type(e) in BINARY:
-        l = encode(e.left, pattern_vars, dim_vars)  # type: ignore[attr-defined]
-        r = encode(e.right, pattern_vars, dim_vars)  # type: ignore[attr-defined]
+        l, r = (encode(k, pattern_vars, dim_vars) for k in e.children())
         return f"({BINARY[type(e)]} {l} {r})"
     if isinstance(e, S.Call):
         args = " ".join(encode(a, pattern_vars, dim_vars) for a in e.args)
@@ -305,8 +309,9 @@ class Decoder:
             if q < 0:
                 return node_(S.Neg, (), (node_(S.Num, (("value", -q),), ()),))
             return node_(S.Num, (("value", q),), ())
-        if op == "Id":
-            return node_(S.Identity, (("size", self(args[0]).to_dim()),), ())  # type: ignore[attr-defined]
+        if op in ("Id", "Sz"):
+            cls = S.Identity if op == "Id" else S.SizeOf
+            return node_(cls, (("size", self(args[0]).to_dim()),), ())  # type: ignore[attr-defined]
         if op in ("Ones", "Zeros"):
             rows, cols = self(args[0]), self(args[1])
             payload = (("rows", rows.to_dim()), ("cols", None if cols.is_one else cols.to_dim()))  # type: ignore[attr-defined]
@@ -422,7 +427,7 @@ def compile_property(p: Pattern) -> str:
 
 def _dim_atoms(e: S.Expr) -> list[str]:
     dims: list[S.Dim | None] = []
-    if isinstance(e, S.Identity):
+    if isinstance(e, (S.Identity, S.SizeOf)):
         dims = [e.size]
     elif isinstance(e, (S.Ones, S.Zeros)):
         dims = [e.rows, e.cols]
@@ -687,6 +692,6 @@ class Search:
 
 
 _TERM_CONSTRUCTORS = frozenset(
-    ["V", "Num", "Id", "Ones", "Zeros", "Pow"] + list(UNARY.values()) + list(BINARY.values())
+    ["V", "Num", "Id", "Sz", "Ones", "Zeros", "Pow"] + list(UNARY.values()) + list(BINARY.values())
     + [f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS]
 )

@@ -138,7 +138,7 @@ def _size(atom: sexpr.SExpr) -> Size:
 # Matching and instantiating patterns
 
 def _dims(e: S.Expr) -> tuple[Size, ...]:
-    if isinstance(e, S.Identity):
+    if isinstance(e, (S.Identity, S.SizeOf)):
         return (Size.from_dim(e.size),) if e.size else ()
     if isinstance(e, (S.Ones, S.Zeros)):
         return (Size.from_dim(e.rows), ONE if e.cols is None else Size.from_dim(e.cols)) if e.rows else ()
@@ -205,7 +205,9 @@ def instantiate(p: S.Expr, sub: Mapping[str, S.Expr], sizes: Mapping[str, Size])
         ds = [resolve(d, sizes) for d in dims]
         if any(d.variables for d in ds):
             raise KeyError("an unbound size")
-        return S.Identity(ds[0].to_dim()) if isinstance(p, S.Identity) else filled(type(p), Shape(*ds))
+        if isinstance(p, (S.Identity, S.SizeOf)):
+            return type(p)(ds[0].to_dim())
+        return filled(type(p), Shape(*ds))
     kids = p.children()
     return p.with_children(tuple(instantiate(k, sub, sizes) for k in kids)) if kids else p
 
@@ -311,6 +313,8 @@ class Context:
                 return True
         if isinstance(t, S.Num):
             return word in OPEN and t.value != 0
+        if isinstance(t, S.SizeOf):
+            return word in OPEN  # a size is a positive integer
         if word in OPEN and (word, self.key(t)) in self._hyps:
             return True
         for r in self.properties:
@@ -337,7 +341,7 @@ class Context:
             return self.holds("invertible", t.right)
         if isinstance(t, S.HadamardDiv):
             return self.holds("nonzero", t.right)
-        if isinstance(t, S.Power) and t.exponent < 0:
+        if isinstance(t, S.Power) and t.exponent < 0 or isinstance(t, S.SizePower) and not _natural(t.exponent):
             return self.holds("invertible", t.arg)
         if isinstance(t, S.Power) and t.exponent.denominator != 1:
             return self.holds("positive", t.arg)
@@ -402,6 +406,11 @@ class Context:
         if current != goal:
             raise CheckError(f"the chain ends at {sexpr.show(current)}, not at the goal {sexpr.show(goal)}")
         return len(steps)
+
+
+def _natural(e: S.Expr) -> bool:
+    """An exponent ≥ 0 everywhere: sizes and numerals under `+` and `·`."""
+    return isinstance(e, (S.SizeOf, S.Num)) or isinstance(e, (S.Add, S.Mul)) and all(map(_natural, e.children()))
 
 
 def _inside_derivative(term: S.Expr, at: S.Path) -> bool:
@@ -592,6 +601,8 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
     infos = dict(read_decl(d) for d in _list(c["declarations"], "declarations"))
     if len(infos) != len(c["declarations"]):
         raise CheckError("a name is declared twice")
+    if set(infos) & Env(infos).dims:
+        raise CheckError(f"{sorted(set(infos) & Env(infos).dims)[0]} is both a size and a declared name")
     eq, *sides = sexpr.read(_string(c["statement"], "statement"))
     if eq != "=" or len(sides) != 2:
         raise CheckError("the statement must be (= LHS RHS)")

@@ -413,6 +413,13 @@ class _Evaluator:
             case S.Identity(size):
                 x = np.eye(*_room_for(self._dim(size), self._dim(size)))
                 return x, x
+            case S.SizeOf(size):  # a size as a number: its drawn value
+                x = np.array([[float(self._dim(size))]])
+                return x, x
+            case S.SizePower(a, k):
+                (v, s), (kv, _) = self(a), self(k)
+                _scalar(v, "^")
+                return self._power(v, s, Fraction(int(round(kv.real[0, 0]))))
             case S.Ones(rows, cols):
                 x = np.ones(_room_for(self._dim(rows), self._dim(cols) if cols else 1))
                 return x, x
@@ -1048,7 +1055,7 @@ def _dims_in(e: S.Expr) -> frozenset[str]:
     """Dimension names written in the tree (`I(k)`, `ones(p)`), beyond the declarations."""
     written: list[S.Dim | None] = []
     for _, s in S.subterms(e):
-        if isinstance(s, S.Identity):
+        if isinstance(s, (S.Identity, S.SizeOf)):
             written.append(s.size)
         elif isinstance(s, (S.Ones, S.Zeros)):
             written += [s.rows, s.cols]

@@ -49,8 +49,8 @@ def _instantiate(bank: TermBank, e: S.Expr, terms: dict[str, int], sizes: dict[s
     def dim(d: S.Dim | None) -> Size | None:
         return None if d is None else resolve(Size.from_dim(d), sizes)
 
-    if isinstance(e, S.Identity):
-        return bank.node(S.Identity, (("size", dim(e.size).to_dim()),), ())  # type: ignore[union-attr]
+    if isinstance(e, (S.Identity, S.SizeOf)):
+        return bank.node(type(e), (("size", dim(e.size).to_dim()),), ())  # type: ignore[union-attr]
     if isinstance(e, (S.Ones, S.Zeros)):
         rows, cols = dim(e.rows), dim(e.cols)
         payload = (("rows", rows.to_dim()), ("cols", None if cols is None or cols.is_one else cols.to_dim()))  # type: ignore[union-attr]

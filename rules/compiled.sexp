@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 587d5c7b6fa86817a791119d1338d6b9b470fc36b26f83106fc8fd1728ce1603; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest f02a8a840badaba41fe0a1155813657ecf3123887c084ff2218e9e43691058ca; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -64,6 +64,11 @@
 (rule det-pow3 (= (det (^ A 3)) (^ (det A) 3)) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:29
 (rule logdet-pow2 (= (logdet (^ A 2)) (* 2 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:30
 (rule logdet-pow3 (= (logdet (^ A 3)) (* 3 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:31
+(rule det-smul (= (det (* c A)) (* (pow c (size ?size_n)) (det A))) (vars (A ?size_n ?size_n) (c 1 1)) (if)) ; determinant.rules:34
+(rule det-neg (= (det (neg A)) (* (pow (neg 1) (size ?size_n)) (det A))) (vars (A ?size_n ?size_n)) (if)) ; determinant.rules:35
+(rule logdet-smul (= (logdet (* c A)) (+ (* (size ?size_n) (log c)) (logdet A))) (vars (A ?size_n ?size_n) (c 1 1)) (if (nonzero c) (invertible A))) ; determinant.rules:38
+(rule det-kron (= (det (kron A B)) (* (pow (det A) (size ?size_q)) (pow (det B) (size ?size_p)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if)) ; determinant.rules:40
+(rule logdet-kron (= (logdet (kron A B)) (+ (* (size ?size_q) (logdet A)) (* (size ?size_p) (logdet B)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if (invertible A) (invertible B))) ; determinant.rules:42
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
@@ -383,6 +388,8 @@
 (rule tr-zero (= (tr Z) 0) (vars (Z ?Z_c ?Z_c)) (if (zero Z))) ; trace.rules:11
 (rule tr-div (= (tr (/ A s)) (/ (tr A) s)) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:12
 (rule tr-frob (= (tr (* A B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:13
+(rule tr-id-size (= (tr (I ?size_n)) (size ?size_n)) (vars) (if)) ; trace.rules:15
+(rule sum-ones-size (= (sum (ones ?size_m ?size_n)) (* (size ?size_m) (size ?size_n))) (vars) (if)) ; trace.rules:16
 (rule tp-tp (= (T (T A)) A) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:4
 (rule tp-mul (= (T (* A B)) (* (T B) (T A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; transpose.rules:5
 (rule tp-add (= (T (+ A B)) (+ (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:6
