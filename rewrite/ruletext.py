@@ -14,7 +14,8 @@ Conditions are `TERM WORD` pairs separated by commas (`A invertible`, `A + B inv
 ones matrices of any shape, lower-case ones 1×1 (scalars) unless a condition says `vector`
 (a column of any length) or `row`. A shape clause `A : n×n` (or `B : p q×1`) names the
 sizes of a pattern variable with size letters; a size letter in a side is that size as a
-number (`det(c A) = c^n det(A) if A : n×n`), bound when a match binds the shapes.
+number (`det(c A) = c^n det(A) if A : n×n`), bound when a match binds the shapes; `n size` makes
+`n` a size letter without naming a shape (`c^(n - 1) c = c^n if n size`).
 Imports: `syntax`, `parse`, `shapes`, `sizes`, `kernel`, `errors`.
 """
 
@@ -36,6 +37,7 @@ RULE_PROPERTIES = OPEN + CLOSED
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
 _COND = re.compile(r"^\s*(.+?)\s+([a-z]+)\s*$", re.S)
+_LETTER = re.compile(r"^\s*([a-z])\s+size\s*$")  # `n size`: a size letter no shape names
 _SIZED = re.compile(r"^\s*([A-Za-z])\s*:\s*([a-z0-9 ]+?)\s*×\s*([a-z0-9 ]+?)\s*$")
 
 
@@ -95,7 +97,7 @@ def _compile(rule: RuleText) -> Rule:
         if isinstance(t, S.Var):
             on_var.setdefault(t.name, set()).add(word)
     letters = {a: Size(1, (_size_atom(a),)) for a in rule.size_letters}
-    given = {v: Shape(_letter_size(r, letters), _letter_size(c, letters)) for v, r, c in rule.sized}
+    given = {v: Shape(_letter_size(r, letters), _letter_size(c, letters)) for v, r, c in rule.sized if v}
     infos = {v: VarInfo(v, given.get(v) or _pattern_shape(v, on_var.get(v, set()))) for v in rule.variables}
     env = Env(infos)
     inf = _Inference(env, Unifier(), sizes=letters)
@@ -197,7 +199,9 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
             if m:
                 sized.append((m.group(1), *(S.Dim(tuple(int(f) if f.isdigit() else f for f in g.split()))
                                             for g in m.group(2, 3))))
-        conditions = tuple(_condition(c, file, pos) for c in clauses if not _SIZED.match(c))
+            elif _LETTER.match(c):
+                sized.append(("", S.Dim((_LETTER.match(c).group(1),)), S.Dim((1,))))  # type: ignore[union-attr]
+        conditions = tuple(_condition(c, file, pos) for c in clauses if not (_SIZED.match(c) or _LETTER.match(c)))
     try:
         if re.search(r"\sis\s+[a-z]+\s*$", rest):
             expr, prop = re.match(r"(.*)\sis\s+([a-z]+)\s*$", rest, re.S).groups()  # type: ignore[union-attr]
@@ -219,7 +223,7 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
             raise ParseError(f"in rule '{name}': size letters are single lower-case letters, not '{letter}'",
                              file=file, pos=pos)
     for v, _, _ in sized:
-        if v not in rule.variables:
+        if v and v not in rule.variables:
             raise ParseError(f"in rule '{name}': the shape clause names '{v}', which the rule does not use",
                              file=file, pos=pos)
     for v in rule.variables:

@@ -1,4 +1,4 @@
-; compiled from the rule files with digest f02a8a840badaba41fe0a1155813657ecf3123887c084ff2218e9e43691058ca; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 450098bbb5f0cff01e8e66796d6354ad44a3bd859563bc1185f4f1d6ef92a222; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -41,6 +41,12 @@
 (rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:49
 (rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:50
 (rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:51
+(rule size-pow-succ (= (* (pow c (- (size ?size_n) 1)) c) (pow c (size ?size_n))) (vars (c 1 1)) (if)) ; algebra.rules:54
+(rule size-pow-add (= (* (pow c (size ?size_m)) (pow c (size ?size_n))) (pow c (+ (size ?size_m) (size ?size_n)))) (vars (c 1 1)) (if)) ; algebra.rules:55
+(rule size-pow-mul (= (pow (* a b) (size ?size_n)) (* (pow a (size ?size_n)) (pow b (size ?size_n)))) (vars (a 1 1) (b 1 1)) (if)) ; algebra.rules:56
+(rule size-pow-neg (= (pow (neg c) (size ?size_n)) (* (pow (neg 1) (size ?size_n)) (pow c (size ?size_n)))) (vars (c 1 1)) (if)) ; algebra.rules:57
+(rule size-pow-one (= (pow 1 (size ?size_n)) 1) (vars) (if)) ; algebra.rules:58
+(rule size-pow-twice (= (* (pow (neg 1) (size ?size_n)) (pow (neg 1) (size ?size_n))) 1) (vars) (if)) ; algebra.rules:59
 (rule det-mul (= (det (* A B)) (* (det A) (det B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; determinant.rules:5
 (rule det-tp (= (det (T A)) (det A)) (vars (A ?A_r ?A_r)) (if)) ; determinant.rules:6
 (rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; determinant.rules:7
@@ -378,6 +384,7 @@
 (rule spd-plus-gram-t (is spd (+ A (* B (T B)))) (vars (A ?B_r ?B_r) (B ?B_r ?B_c)) (if (spd A))) ; properties.rules:88
 (rule frob-self-invertible (is invertible (: A A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:89
 (rule norm2-self-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:90
+(rule size-pow-invertible (is invertible (pow c (size ?size_n))) (vars (c 1 1)) (if (invertible c))) ; properties.rules:92
 (rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
 (rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
 (rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
