@@ -55,7 +55,7 @@ _SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_s
 
 # Extraction costs: fewer operations; among equals, fewer inverses and transposes (the form
 # a person writes), and differentials last (so a zero class extracts as `0`, not `d(c)`).
-COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3}
+COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3, "Sz": 0}  # a size: cheaper than what counts it
 
 
 def _declarations() -> str:
@@ -69,7 +69,7 @@ def _declarations() -> str:
     return f"""
 (datatype Dim (DV String :cost 0) (DN i64 :cost 0) (DM Dim Dim :cost 0))
 (datatype Term
-  (V String) (Num Rational) (Id Dim) (Sz Dim) (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
+  (V String) (Num Rational) (Id Dim) {ctor("Sz", "Dim")} (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
   {unary} {binary} {calls})
 (function rows (Term) Dim :merge old)
 (function cols (Term) Dim :merge old)

@@ -20,7 +20,7 @@ from fractions import Fraction
 from . import syntax as S
 from .budget import Budget
 from .egraph import Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
-from .errors import BudgetError
+from .errors import BudgetError, RewriteError
 from .explain import Closure, Instance, flatten
 from .explain import Step as SearchStep
 from .kernel import LINEAR, Context, Goal, Step, resolve
@@ -295,7 +295,7 @@ def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
     """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
     try:
         return kernel.full.equal(a, b)
-    except BudgetError:
+    except (BudgetError, RewriteError):  # too large, or a term the kernel refuses (`c^tr(…)`)
         return False
 
 

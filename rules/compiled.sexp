@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 450098bbb5f0cff01e8e66796d6354ad44a3bd859563bc1185f4f1d6ef92a222; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 9f16c5a236f1285b7f9c2df71f6a48e2a36e57c11a585e1b67c391e371c6b2a8; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
