@@ -78,6 +78,13 @@ FORGERIES = {
     "exp-log-backwards": ["step 1 (exp-log", "'A positive' is not known to hold"],
     "assumption-smuggled-in-a-listing": ["lists assumptions []", "(invertible A)"],
     "duplicate-statement-key": ["the key 'statement' appears twice"],
+    # issue 16: sizes as numbers
+    "size-and-variable": ["n is both a size and a declared name"],
+    "size-is-one": ["(size n) and 1 do not have the same normal form"],
+    "half-size-power": ["c^k needs a scalar c and an integer k made of sizes"],
+    "det-smul-wrong-size": ["step 1 (det-smul", "expected an instance of (* (pow c (size ?size_n)) (det A))"],
+    "size-pow-succ-off-by-one": ["step 1 (size-pow-succ", "does not match"],
+    "zero-to-size-minus-one": ["(pow 0 (- (size n) 1)) and 0 do not have the same normal form"],
 }
 
 
