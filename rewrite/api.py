@@ -89,8 +89,11 @@ class Term:
     def __neg__(self) -> Term:
         return _node(S.Neg, self)
 
-    def __pow__(self, exponent: Number) -> Term:
-        """`A ** 2` is `A²`; `A ** -1` is `A⁻¹` (the tree has no power -1: it is `Inverse`)."""
+    def __pow__(self, exponent: Number | Term) -> Term:
+        """`A ** 2` is `A²`; `A ** -1` is `A⁻¹` (the tree has no power -1: it is `Inverse`);
+        `c ** size("n")`, `c ** (size("n") - 1)` is a size power `c^n`."""
+        if isinstance(exponent, Term):
+            return _node(S.SizePower, self, exponent)
         q = _fraction(exponent)
         if q == -1:
             return _node(S.Inverse, self)
@@ -281,6 +284,11 @@ def zeros(rows: int | str, cols: int | str | None = None) -> Term:
     return Term(parse_expr(f"zeros({_dim(rows)})" if cols is None else f"zeros({_dim(rows)}, {_dim(cols)})"))
 
 
+def size(n: int | str) -> Term:
+    """A size as a number: `size("n")` is `n`, a positive integer scalar (`tr(eye("n")) = size("n")`)."""
+    return Term(S.SizeOf(parse_decl(f"x : Vec({_dim(n)})").type.rows))  # the size as a declaration reads it
+
+
 def eye(n: int | str) -> Term:
     """`I(n)`, the n×n identity."""
     return Term(parse_expr(f"I({_dim(n)})"))
@@ -463,6 +471,6 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
+    "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye", "size",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

@@ -206,3 +206,27 @@ def test_a_statement_elaborates_sizes_on_both_sides():
     pf = parse_text(DECLS + "claim t: tr(I(n)) = n\n")
     lhs, rhs, shape = elaborate_statement(pf.statements[0], env_of())
     assert rhs == size("n") and shape == SCALAR
+
+
+# ---------------------------------------------------------------------------
+# The API and the CLI
+
+
+def test_the_api_builds_sizes_and_size_powers():
+    from rewrite.api import Mat, Scalar, det, eye, prove, tr
+    from rewrite.api import size as size_
+    A, c = Mat("A", "n", "n"), Scalar("c")
+    assert prove(det(c * A), c ** size_("n") * det(A)).outcome == "proved"
+    assert prove(tr(eye("m n")), size_("m n")).outcome == "proved"
+    assert prove(c ** (size_("n") - 1) * c, c ** size_("n")).outcome == "proved"
+    assert prove(det(c * A), c * det(A)).outcome == "false"
+    with pytest.raises(ShapeError, match="not an integer made of sizes"):
+        c ** c
+
+
+def test_the_cli_proves_a_size_claim(tmp_path, capsys):
+    from rewrite import cli
+    f = tmp_path / "s.proof"
+    f.write_text("let A : Mat(n, n)\nclaim s: det(-A) = (-1)^n det(A)\nrefute t: det(-A) = -det(A)\n")
+    assert cli.main(["check", str(f)]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
