@@ -153,7 +153,8 @@ class Checker:
         result.outcome = "unknown"
         gradient = None
         hypotheses = kernel.assumptions(lhs, rhs, env)
-        hess = next((s for s in (lhs, rhs) if isinstance(s, S.Call) and s.fn == "hess"), None)
+        hess = next((h for h in map(kernel.as_hessian, (lhs, rhs)) if isinstance(h, S.Call) and h.fn == "hess"),
+                    None)
         if hess is not None:
             f, x = hess.args
             if kernel.goals_of(lhs, rhs, env, x) is None:  # x stands in for the gradient
@@ -227,20 +228,22 @@ class Checker:
             hypotheses = kernel.assumptions(f, f, env) + tuple(("invertible", m) for m in sorted(dets, key=show))
             budget = self.settings.budget
             gradient, chains = None, []
-            target, form = f, ("mul" if kind == "jac" else "frob")
+            target, form, wrt = f, ("mul" if kind == "jac" else "frob"), x
             if kind == "hess":
                 gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
                 if gradient is None:
                     raise _NotFound(outcome.reason)
                 chains.append(outcome.steps)
                 target, form = gradient, "mul"
-            found, outcome = self.prover.derive(env, target, x, form, budget, hypotheses)
+                if not env[x.name].shape.cols.is_one:  # a matrix X: jac(vec(∇f), vec(X))
+                    target, wrt = S.Call("vec", (gradient,)), S.Call("vec", (x,))
+            found, outcome = self.prover.derive(env, target, wrt, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
             lhs = S.Call(kind, (f, x))
             # the simplest form first; it may have lost a term the chain assumes invertible
             # (det(M)'s derivative is written with M⁻¹), so the form as found is the fallback
-            for g, steps in (self._present(env, found, outcome.steps, form, x, goals[0].constants, hypotheses),
+            for g, steps in (self._present(env, found, outcome.steps, form, wrt, goals[0].constants, hypotheses),
                              (found, list(outcome.steps))):
                 stmt = doc.Statement("claim", kind, lhs, present.unsized(g, lhs, env))
                 self._certify(stmt, env, _declarations(env), lhs, g, chains + [steps], result, gradient)

@@ -120,7 +120,7 @@ def _shape_rules() -> str:
     rule("(= e (F_vec a)) (= r (rows a)) (= c (cols a))", "(set (rows e) (DM r c)) (set (cols e) (DN 1))")
     rule("(= e (F_grad f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")
     rule("(= e (F_jac y x)) (= r (rows y)) (= c (rows x))", "(set (rows e) r) (set (cols e) c)")
-    rule("(= e (F_hess f x)) (= n (rows x))", "(set (rows e) n) (set (cols e) n)")
+    rule("(= e (F_hess f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) (DM r c)) (set (cols e) (DM r c))")
     # sizes are commutative products
     r.append("(birewrite (DM a b) (DM b a) :ruleset shape)")
     r.append("(birewrite (DM (DM a b) c) (DM a (DM b c)) :ruleset shape)")

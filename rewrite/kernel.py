@@ -468,7 +468,7 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
     the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)`. An equation without
     derivatives is its own goal, with the names declared `const` constant.
     """
-    for a, b in ((lhs, rhs), (rhs, lhs)):
+    for a, b in ((as_hessian(lhs), rhs), (as_hessian(rhs), lhs)):
         if isinstance(a, S.Call) and a.fn in DERIVATIVES[1:] and not _has(b, DERIVATIVES):
             f, x = a.args
             if _has(f, DERIVATIVES):
@@ -481,11 +481,29 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
                 return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants)]
             if gradient is None or _has(gradient, DERIVATIVES) or not isinstance(x, S.Var):
                 return None
+            g, dv = gradient, dx  # a matrix X: hess(f, X) is jac(vec(g), vec(X))
+            if not env[x.name].shape.cols.is_one:
+                g, dv = S.Call("vec", (gradient,)), S.Call("d", (S.Call("vec", (x,)),))
             return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants),
-                    Goal(S.Call("d", (gradient,)), S.Mul(b, dx), constants)]
+                    Goal(S.Call("d", (g,)), S.Mul(b, dv), constants)]
     if _has(lhs, DERIVATIVES[1:]) or _has(rhs, DERIVATIVES[1:]):
         return None
     return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props))]
+
+
+def as_hessian(t: S.Expr) -> S.Expr:
+    """`jac(grad(f, x), x)` and `jac(vec(grad(f, X)), vec(X))` are `hess(f, x)` by its
+    definition; any other term is itself."""
+    if isinstance(t, S.Call) and t.fn == "jac":
+        y, w = t.args
+        y, w = (y.args[0], w.args[0]) if _is_vec(y) and _is_vec(w) else (y, w)
+        if isinstance(y, S.Call) and y.fn == "grad" and y.args[1] == w:
+            return S.Call("hess", y.args)
+    return t
+
+
+def _is_vec(t: S.Expr) -> bool:
+    return isinstance(t, S.Call) and t.fn == "vec"
 
 
 class Step(NamedTuple):

@@ -477,8 +477,8 @@ class _Evaluator:
                 return self._jac(y, x)
             case S.Call("jac", (y, S.Call("vec", (S.Var(x),)))):
                 return self._jac(y, x, vectorised=True)
-            case S.Call("hess", (f, x)):
-                return self(S.Call("jac", (S.Call("grad", (f, x)), x)))
+            case S.Call("hess", (f, S.Var(x))):  # jac(vec(∇f), vec(X)); for a column x, jac(∇f, x)
+                return self._jac(S.Call("vec", (S.Call("grad", (f, S.Var(x))),)), x, vectorised=True)
             case S.Call(fn, (a,)) if fn in _FUNCTIONS:
                 return _FUNCTIONS[fn](self, *self(a))
         raise ValueError(f"cannot evaluate {e!r}")

@@ -374,9 +374,8 @@ class _Inference:
             return Shape(s.rows, sx.rows)
         assert fn == "hess", fn
         self._require(e, args[0], s, self.same(s, SCALAR), "hess needs a scalar to differentiate")
-        need = "hess needs a column vector variable (the Hessian is n×n for x n×1)"
-        self._require(e, x, sx, self._unify(sx.cols, ONE), need)
-        return Shape(sx.rows, sx.rows)
+        n = sx.rows * sx.cols  # n×n for x n×1; for an m×n X, jac(vec(∇f), vec(X)) is (m n)×(m n)
+        return Shape(n, n)
 
     def _require(self, e: S.Expr, arg: S.Expr, s: Shape, ok: bool, need: str) -> None:
         if not ok:

@@ -234,8 +234,8 @@ def _call(fn: str, kids: list[Shape]) -> Shape:
     if fn == "jac":
         _need(s.cols.is_one and x.cols.is_one, "jac needs column vectors")
         return Shape(s.rows, x.rows)
-    _need(fn == "hess" and s.is_scalar and x.cols.is_one, f"{fn} needs a scalar and a column vector")
-    return Shape(x.rows, x.rows)
+    _need(fn == "hess" and s.is_scalar, f"{fn} needs a scalar")
+    return Shape(x.rows * x.cols, x.rows * x.cols)  # jac(vec(∇f), vec(X))
 
 
 def integral(e: S.Expr) -> bool:
