@@ -446,17 +446,26 @@ class Derivation(tuple):
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
            timeout: float = DEFAULT_SECONDS) -> Derivation:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
-    respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
+    respect to `wrt` (for a matrix-valued `f`, "grad" is its Jacobian `jac(vec(f), vec(wrt))`;
+    `"differential"` is `d(f)` in terms of `d(wrt)`, every other name constant), in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
     declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`. The pair
     also writes the result as code: `derive(...).to_python("numpy")`, `.compile("jax")`."""
-    if kind not in S.DERIVATIVES:
-        raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES))}, not {kind!r}")
+    if kind not in S.DERIVATIVES | {"differential"}:
+        raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES | {'differential'}))}, not {kind!r}")
     decls = _declarations(let, f, wrt)
     env = env_from_decls(decls)
     tree, x = _tree(f, "<expr>"), _tree(wrt, "<wrt>")
-    derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
-    elaborate(derivative, env)  # ShapeError for a non-scalar f of grad, an undeclared name, ...
+    _, shape = elaborate(tree, env)  # ShapeError for an undeclared name, ...
+    if kind == "differential":
+        S.Call("grad", (S.Num(0), x))  # ValueError unless `wrt` is a name
+        derivative: S.Expr = S.Call("d", (tree,))
+    elif kind == "grad" and not shape.is_scalar:  # a matrix-valued f: jac(vec(f), vec(x)), as the checker answers
+        S.Call("grad", (S.Num(0), x))
+        derivative = S.Call("jac", _jacobian_args(tree, x, shape, env))
+    else:
+        derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
+    elaborate(derivative, env)  # ShapeError for an undeclared name, a non-square hess, ...
     checker = _checker(0, timeout)
     found, r = checker.derive(tree, x, env, kind)
     answer = _answer(r, f"{show(derivative)} = {show(found) if found is not None else '?'}")
@@ -464,7 +473,19 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
     if found is None or not isinstance(f, Term):
         return Derivation(found, answer, context)
     used = S.free_names(found)
-    return Derivation(Term(found, tuple(d for d in decls if d.names[0] in used)), answer, context)
+    mine = tuple(d for d in decls if d.names[0] in used)
+    try:
+        return Derivation(Term(found, mine), answer, context)
+    except ShapeError:  # sized by the statement: `I ⊗ A` alone does not say which I
+        sized = elaborate_statement(doc.Statement("claim", kind, derivative, found), env)[1]
+        return Derivation(Term(sized, mine), answer, context)
+
+
+def _jacobian_args(f: S.Expr, x: S.Expr, shape: Shape, env: Env) -> tuple[S.Expr, S.Expr]:
+    if shape.is_scalar or not isinstance(x, S.Var):
+        return f, x
+    column = env[x.name].shape.cols.is_one
+    return (f if shape.cols.is_one and column else S.Call("vec", (f,))), (x if column else S.Call("vec", (x,)))
 
 
 # `sum` is left out of `import *`, which would shadow the builtin; import it by name.

@@ -25,7 +25,7 @@ from .parse import parse_file, parse_text
 from .printing import show
 from .result import Result
 from .shapes import elaborate, elaborate_statement, env_from_decls
-from .sizes import Env
+from .sizes import Env, VarInfo
 
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
 PROBE = Budget(seconds=0.1, iterations=3)
@@ -204,12 +204,21 @@ class Checker:
     def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
         """The gradient (`kind` "grad"), Jacobian ("jac") or Hessian ("hess") of `f` with
         respect to `x`, in a simple form, certified: the result carries the kernel-checked
-        certificate of `kind(f, x) = G`."""
+        certificate of `kind(f, x) = G`. A matrix-valued `f` has a Jacobian for its "grad",
+        `jac(vec(f), vec(x))`; "differential" is `d(f)` in terms of `d(x)`."""
         start = time.perf_counter()
+        if kind == "differential":
+            return self._differential(f, x, env, start)
         result = Result("<expression>", kind, "claim", "error")
         found: S.Expr | None = None
         try:
-            f, _ = elaborate(f, env)
+            f, shape = elaborate(f, env)
+            if kind == "grad" and not shape.is_scalar and isinstance(x, S.Var) and x.name in env:
+                # a matrix-valued F has no gradient: its Jacobian jac(vec(F), vec(X)) is answered
+                kind = result.name = "jac"
+                column = env[x.name].shape.cols.is_one
+                f = f if shape.cols.is_one and column else S.Call("vec", (f,))
+                x = x if column else S.Call("vec", (x,))
             goals = kernel.goals_of(S.Call(kind, (f, x)), x, env, x)
             if goals is None:
                 raise RewriteError(f"cannot differentiate {show(f)}")
@@ -251,6 +260,40 @@ class Checker:
                     break
             self._confirm(result, lhs, g, env)
             found = stmt.rhs
+        except _NotFound as nf:
+            result.outcome, result.message = "unknown", str(nf)
+        except RewriteError as err:
+            result.message = str(err)
+        result.seconds = time.perf_counter() - start
+        return (found if result.outcome == "proved" else None), result
+
+    def _differential(self, f: S.Expr, x: S.Expr, env: Env, start: float) -> tuple[S.Expr | None, Result]:
+        """`d(F) = R` with R in terms of `d(X)`: every other name declared `const` (so the
+        certificate says so), `d(F)` taken to its one-way form by the `=>` rules."""
+        result = Result("<expression>", "differential", "claim", "error")
+        found: S.Expr | None = None
+        try:
+            if not isinstance(x, S.Var) or x.name not in env:
+                raise RewriteError("the differential is taken with respect to a declared name")
+            fixed = Env({n: i if n == x.name else VarInfo(n, i.shape, i.props | {"const"}, i.kind)
+                         for n, i in env.items()})
+            lhs = S.Call("d", (elaborate(f, fixed)[0],))
+            # d(det(M)) is written with M⁻¹: assumed, as the answer's statement then says
+            dets = {t.args[0] for _, t in S.subterms(lhs) if isinstance(t, S.Call) and t.fn == "det"
+                    and x.name in S.free_names(t)}
+            hypotheses = kernel.assumptions(lhs, lhs, fixed) + tuple(("invertible", m) for m in sorted(dets, key=show))
+            g, steps = self.prover.differential(fixed, lhs, hypotheses)
+            tidy = present.tidy(g, fixed)
+            if tidy != g:
+                steps.append(kernel.Step(kernel.LINEAR, True, (), tidy))
+                g = tidy
+            left = [show(t) for _, t in S.subterms(g) if isinstance(t, S.Call) and t.fn == "d" and t.args[0] != x]
+            if left:
+                raise _NotFound(f"not derived: {left[0]} remains in {show(g)}")
+            stmt = doc.Statement("claim", "differential", lhs, g)
+            self._certify(stmt, fixed, _declarations(fixed), lhs, g, [steps], result)
+            self._confirm(result, lhs, g, fixed)
+            found = g
         except _NotFound as nf:
             result.outcome, result.message = "unknown", str(nf)
         except RewriteError as err:

@@ -257,6 +257,13 @@ class Prover:
             return None, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
         return best, SearchResult(True, report, to_nf + steps + back(best), seconds=seconds)
 
+    def differential(self, env: Env, e: S.Expr, hypotheses: tuple = ()) -> tuple[S.Expr, list[Step]]:
+        """The one-way form of a differential `d(F)` (names declared `const` constant) and
+        the steps to it: the `=>` rules are the differential's calculus."""
+        constants = frozenset(n for n, info in env.items() if "const" in info.props)
+        _, rw = self._stage(env, constants, hypotheses)
+        return self._reduce(rw, e)
+
     def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
                  hypotheses: tuple = (), budget: Budget = Budget()) -> tuple[S.Expr, SearchResult]:
         """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),

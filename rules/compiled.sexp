@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 6929775b7bf69dee389ae3426101a120887e50ad307014ca6113ac8d9c7fcb57; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 28049581e3c4c3a9549c41ce9d73d9209c6c342348bc5a5edffb737ae8af419a; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -306,12 +306,14 @@
 (rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:26
 (rule vec-d-matvec (= (vec (* A x)) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:28
 (rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:29
-(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:30
-(rule vec-d-mul3-left (= (vec (* (* A B) C)) (* (kron (T (* B C)) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential A) (nondifferential B) (nondifferential C))) ; kronecker.rules:33
-(rule vec-d-mul3-right (= (vec (* (* A B) C)) (* (kron (I ?C_c) (* A B)) (vec C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (nondifferential B) (differential C))) ; kronecker.rules:34
-(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:35
-(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:36
-(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:37
+(rule mul-d-vec (= (* A x) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:31
+(rule vec-row (= (vec (T x)) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:32
+(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:33
+(rule vec-d-mul3-left (= (vec (* (* A B) C)) (* (kron (T (* B C)) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential A) (nondifferential B) (nondifferential C))) ; kronecker.rules:36
+(rule vec-d-mul3-right (= (vec (* (* A B) C)) (* (kron (I ?C_c) (* A B)) (vec C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (nondifferential B) (differential C))) ; kronecker.rules:37
+(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:38
+(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:39
+(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:40
 (rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
 (rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
 (rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9
