@@ -270,8 +270,13 @@ def jac(y: Operand, x: Term) -> Term:
 
 
 def hess(f: Operand, x: Term) -> Term:
-    """`hess(f, x)`: the Hessian."""
+    """`hess(f, x)`: the Hessian (for a matrix `X`, `jac(vec(d/dX f), vec(X))`)."""
     return _call("hess", f, _variable(x, "hess"))
+
+
+def symgrad(f: Operand, s: Term) -> Term:
+    """`symgrad(f, S)`: the gradient on symmetric matrices, `(∇f + ∇fᵀ) / 2`."""
+    return _call("symgrad", f, _variable(s, "symgrad"))
 
 
 def ones(rows: int | str, cols: int | str | None = None) -> Term:
@@ -492,6 +497,6 @@ def _jacobian_args(f: S.Expr, x: S.Expr, shape: Shape, env: Env) -> tuple[S.Expr
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye", "size",
+    "sigmoid", "tanh", "d", "grad", "jac", "hess", "symgrad", "hadamard", "kron", "frob", "ones", "zeros", "eye", "size",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

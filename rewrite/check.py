@@ -113,7 +113,8 @@ class Checker:
             assert verdict.counterexample is not None
             self._probe(stmt, env, pf, lhs, rhs, result)
             result.counterexample = _counterexample(verdict.counterexample)
-            result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe()]))
+            result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe(),
+                                                      self._symgrad_hint(lhs, rhs, env, hypotheses)]))
             return
         gradient, chains = self._search(lhs, rhs, env, result, self.settings.budget)
         if chains is None:
@@ -130,6 +131,18 @@ class Checker:
         """The numeric check of `lhs = rhs` at points where the hypotheses hold."""
         return numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws,
                                hypotheses=hypotheses, seconds=seconds or self.settings.budget.seconds)
+
+    def _symgrad_hint(self, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple) -> str:
+        """A gradient claimed for a symmetric `S` that is the gradient on symmetric matrices:
+        say that `d/dS` keeps the entries independent, and that `symgrad` is the other one."""
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if isinstance(a, S.Call) and a.fn == "grad" and "symmetric" in env[a.args[1].name].props:
+                sym = S.Call("symgrad", a.args)
+                if self._numbers(sym, b, env, hypotheses, self.settings.budget.seconds / 4).agrees:
+                    return (f"hint: d/d{a.args[1].name} treats the entries of {a.args[1].name} as independent; "
+                            f"this right side is the gradient on symmetric matrices, "
+                            f"{show(sym)} = (∇f + ∇fᵀ) / 2: claim that instead")
+        return ""
 
     def _probe(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
                result: Result) -> None:
@@ -153,8 +166,8 @@ class Checker:
         result.outcome = "unknown"
         gradient = None
         hypotheses = kernel.assumptions(lhs, rhs, env)
-        hess = next((h for h in map(kernel.as_hessian, (lhs, rhs)) if isinstance(h, S.Call) and h.fn == "hess"),
-                    None)
+        hess = next((h for h in map(kernel.as_hessian, (lhs, rhs))
+                     if isinstance(h, S.Call) and h.fn in ("hess", "symgrad")), None)
         if hess is not None:
             f, x = hess.args
             if kernel.goals_of(lhs, rhs, env, x) is None:  # x stands in for the gradient
@@ -246,6 +259,10 @@ class Checker:
                 target, form = gradient, "mul"
                 if not env[x.name].shape.cols.is_one:  # a matrix X: jac(vec(∇f), vec(X))
                     target, wrt = S.Call("vec", (gradient,)), S.Call("vec", (x,))
+            if kind == "symgrad":
+                found = self._symgrad(env, f, x, goals[1].constants, hypotheses, result)
+                result.seconds = time.perf_counter() - start
+                return found, result
             found, outcome = self.prover.derive(env, target, wrt, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
@@ -266,6 +283,27 @@ class Checker:
             result.message = str(err)
         result.seconds = time.perf_counter() - start
         return (found if result.outcome == "proved" else None), result
+
+    def _symgrad(self, env: Env, f: S.Expr, x: S.Expr, constants: frozenset[str], hypotheses: tuple,
+                 result: Result) -> S.Expr | None:
+        """`symgrad(f, S) = G`: the gradient `g` derived, then `(g + gᵀ) / 2` made simpler by
+        the search; certified through both chains."""
+        gradient, outcome = self.prover.derive(env, f, x, "frob", self.settings.budget, hypotheses)
+        if gradient is None:
+            raise _NotFound(outcome.reason)
+        half = S.Div(S.Add(gradient, S.Transpose(gradient)), S.Num(2))
+        simpler, second = self.prover.simplify(env, half, constants=constants, hypotheses=hypotheses,
+                                               budget=PRESENTATION)
+        steps = list(second.steps) if second.proved else []
+        simpler = simpler if second.proved else half
+        tidy = present.tidy(simpler, env)
+        if tidy != simpler:
+            steps.append(kernel.Step(kernel.LINEAR, True, (), tidy))
+        lhs = S.Call("symgrad", (f, x))
+        self._certify(doc.Statement("claim", "symgrad", lhs, tidy), env, _declarations(env), lhs, tidy,
+                      [outcome.steps, steps], result, gradient)
+        self._confirm(result, lhs, tidy, env)
+        return tidy if result.outcome == "proved" else None
 
     def _differential(self, f: S.Expr, x: S.Expr, env: Env, start: float) -> tuple[S.Expr | None, Result]:
         """`d(F) = R` with R in terms of `d(X)`: every other name declared `const` (so the

@@ -16,7 +16,7 @@ TypeKind = Literal["Mat", "Vec", "Scalar"]
 
 RESERVED = frozenset(
     "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
-    "tanh d I ones zeros jac hess Mat Vec Scalar grad".split()
+    "tanh d I ones zeros jac hess Mat Vec Scalar grad symgrad".split()
 )
 
 

@@ -119,6 +119,7 @@ def _shape_rules() -> str:
     rule("(= e (F_diag a)) (= n (rows a))", "(set (rows e) n) (set (cols e) n)")
     rule("(= e (F_vec a)) (= r (rows a)) (= c (cols a))", "(set (rows e) (DM r c)) (set (cols e) (DN 1))")
     rule("(= e (F_grad f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")
+    rule("(= e (F_symgrad f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")
     rule("(= e (F_jac y x)) (= r (rows y)) (= c (rows x))", "(set (rows e) r) (set (cols e) c)")
     rule("(= e (F_hess f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) (DM r c)) (set (cols e) (DM r c))")
     # sizes are commutative products
@@ -130,7 +131,7 @@ def _shape_rules() -> str:
     for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)"):
         rule(f"(= e {leaf})", "(P_const e)")
     ctors = list(UNARY.values()) + list(BINARY.values()) + [
-        f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS if fn not in ("d", "grad", "jac", "hess")
+        f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS if fn not in ("d", "grad", "jac", "hess", "symgrad")
     ]
     for c in ctors:
         n = 2 if c in BINARY.values() else 1
@@ -142,8 +143,8 @@ def _shape_rules() -> str:
     for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
         rule(f"(= e {leaf})", "(P_nondifferential e)")
     rule("(= e (F_d a))", "(P_differential e)")
-    for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess"]:
-        n = 2 if c in BINARY.values() or c in ("F_grad", "F_jac", "F_hess", "Pow") else 1
+    for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess", "F_symgrad"]:
+        n = 2 if c in BINARY.values() or c in ("F_grad", "F_jac", "F_hess", "F_symgrad", "Pow") else 1
         args = " ".join(f"a{i}" for i in range(n)) if c != "Pow" else "a0 q"
         terms = ["a0"] if c == "Pow" else [f"a{i}" for i in range(n)]
         for t in terms:

@@ -62,7 +62,7 @@ SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
 OPEN = ("invertible", "nonzero", "positive")  # hold near a point of a smooth term where they hold
 CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
 WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
-DERIVATIVES = ("d", "grad", "jac", "hess")
+DERIVATIVES = ("d", "grad", "jac", "hess", "symgrad")
 
 
 @dataclass(frozen=True)
@@ -465,8 +465,10 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
 
     `d/dX f = G` is proved as `d(f) = G : d(X)`, `jac(y, x) = J` as `d(y) = J d(x)`, every
     other declared name constant. `hess(f, x) = H` takes two chains through a gradient `g`
-    the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)`. An equation without
-    derivatives is its own goal, with the names declared `const` constant.
+    the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)` (for a matrix `X`,
+    `d(vec(g)) = H d(vec(X))`: `hess(f, X)` is `jac(vec(g), vec(X))`); `symgrad(f, S) = G`
+    through `d(f) = g : d(S)` and `(g + gᵀ) / 2 = G`. An equation without derivatives is
+    its own goal, with the names declared `const` constant.
     """
     for a, b in ((as_hessian(lhs), rhs), (as_hessian(rhs), lhs)):
         if isinstance(a, S.Call) and a.fn in DERIVATIVES[1:] and not _has(b, DERIVATIVES):
@@ -481,6 +483,9 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
                 return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants)]
             if gradient is None or _has(gradient, DERIVATIVES) or not isinstance(x, S.Var):
                 return None
+            if a.fn == "symgrad":  # (g + gᵀ) / 2 of the gradient g
+                return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants),
+                        Goal(S.Div(S.Add(gradient, S.Transpose(gradient)), S.Num(2)), b, constants)]
             g, dv = gradient, dx  # a matrix X: hess(f, X) is jac(vec(g), vec(X))
             if not env[x.name].shape.cols.is_one:
                 g, dv = S.Call("vec", (gradient,)), S.Call("d", (S.Call("vec", (x,)),))

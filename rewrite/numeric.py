@@ -473,6 +473,9 @@ class _Evaluator:
                 return self._along(a, self.directions)
             case S.Call("grad", (f, S.Var(x))):
                 return self._grad(f, x)
+            case S.Call("symgrad", (f, S.Var(x))):  # (∇f + ∇fᵀ) / 2
+                g, s = self._grad(f, x)
+                return (g + g.T) / 2, (s + s.T) / 2
             case S.Call("jac", (y, S.Var(x))):
                 return self._jac(y, x)
             case S.Call("jac", (y, S.Call("vec", (S.Var(x),)))):

@@ -356,6 +356,8 @@ class _Latex(_Printer):
             return rf"\sqrt{{{args[0]}}}"
         if e.fn == "d":
             return r"\mathrm{d}" + (args[0] if isinstance(e.args[0], S.Var) else self.paren(args[0]))
+        if e.fn == "symgrad":  # the gradient on symmetric matrices
+            return rf"\nabla^{{\mathrm{{sym}}}}_{{{args[1]}}}" + self.paren(args[0])
         if e.fn in S.DERIVATIVES:
             f, x = args
             top, bottom = {

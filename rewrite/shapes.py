@@ -363,9 +363,11 @@ class _Inference:
         if fn in S.ELEMENTWISE or fn == "d":
             return s
         x, sx = args[1], shapes[1]
-        if fn == "grad":
-            need = f"grad needs a scalar to differentiate (the gradient has the shape of {show(x)})"
+        if fn in ("grad", "symgrad"):
+            need = f"{fn} needs a scalar to differentiate (the gradient has the shape of {show(x)})"
             self._require(e, args[0], s, self.same(s, SCALAR), need)
+            if fn == "symgrad":
+                self._square(e, "symgrad (the gradient on symmetric matrices)", x, sx)
             return sx
         if fn == "jac":
             layout = "jac needs column vectors (numerator layout: jac(y, x) is m×n for y m×1 and x n×1)"

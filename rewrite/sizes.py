@@ -228,8 +228,8 @@ def _call(fn: str, kids: list[Shape]) -> Shape:
     if fn in S.ELEMENTWISE or fn == "d":
         return s
     x = kids[1]
-    if fn == "grad":
-        _need(s.is_scalar, "grad needs a scalar")
+    if fn in ("grad", "symgrad"):
+        _need(s.is_scalar and (fn == "grad" or x.is_square), f"{fn} needs a scalar (and symgrad a square matrix)")
         return x
     if fn == "jac":
         _need(s.cols.is_one and x.cols.is_one, "jac needs column vectors")

@@ -256,11 +256,11 @@ class Frob(_Binary):
 # derivative forms (`d/dX f`, `∂f/∂X`, `grad(f, X)` all become `Call("grad", (f, X))`).
 FUNCTIONS: dict[str, int] = {
     **dict.fromkeys("tr det logdet norm norm2 sum diag vec exp log sqrt sigmoid tanh d".split(), 1),
-    **dict.fromkeys(("grad", "jac", "hess"), 2),
+    **dict.fromkeys(("grad", "jac", "hess", "symgrad"), 2),
 }
 
 ELEMENTWISE = frozenset({"exp", "log", "sqrt", "sigmoid", "tanh"})
-DERIVATIVES = frozenset({"grad", "jac", "hess"})
+DERIVATIVES = frozenset({"grad", "jac", "hess", "symgrad"})  # symgrad(f, S) = (∇f + ∇fᵀ) / 2
 
 
 @dataclass(frozen=True)
