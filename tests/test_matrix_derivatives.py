@@ -164,3 +164,80 @@ def test_the_api_derives_differentials_and_matrix_hessians():
 def test_a_matrix_hessian_with_an_undeclared_variable_is_a_shape_error(env):
     with pytest.raises(ShapeError, match="not declared"):
         elaborate(parse_expr("hess(tr(Y), Y)"), env)
+
+
+# ---------------------------------------------------------------------------
+# symgrad: the gradient on symmetric matrices
+
+SYM = "let S : Mat(n, n) spd\nlet A : Mat(n, n)\nlet x : Vec(n)\nlet W : Mat(m, n)\n"
+
+
+@pytest.mark.parametrize("statement, outcome", [
+    ("claim s: symgrad(logdet(S), S) = S⁻¹", "proved"),
+    ("claim s: symgrad(tr(A S), S) = (A + Aᵀ) / 2", "proved"),
+    ("claim s: symgrad(xᵀ S x, S) = x xᵀ", "proved"),
+    ("claim s: symgrad(tr(S⁻¹ A), S) = -S⁻¹ (A + Aᵀ) S⁻¹ / 2", "proved"),
+    ("refute s: symgrad(tr(A S), S) = A + Aᵀ - A ⊙ I", "false"),  # the Cookbook's G + Gᵀ - G ⊙ I
+    ("refute s: symgrad(logdet(S), S) = 2 S⁻¹ - S⁻¹ ⊙ I", "false"),
+    ("claim s: d/dS tr(A S) = Aᵀ", "proved"),  # d/dS keeps the entries independent
+])
+def test_symgrad_outcomes(checker, statement, outcome):
+    [r] = checker.check_text(SYM + statement + "\n")
+    assert r.outcome == outcome, r.message
+
+
+def test_a_gradient_claim_equal_to_the_symmetric_gradient_gets_a_hint(checker):
+    [r] = checker.check_text(SYM + "refute s: d/dS tr(A S) = (A + Aᵀ) / 2\n")
+    assert r.outcome == "false"
+    assert "hint: d/dS treats the entries of S as independent" in r.message
+    assert "symgrad(tr(A S), S)" in r.message
+    [r] = checker.check_text(SYM + "refute s: d/dS tr(A S) = A\n")  # wrong either way: no hint
+    assert r.outcome == "false" and "hint" not in r.message
+    [r] = checker.check_text("let A, M : Mat(n, n)\nrefute s: d/dM tr(A M) = (A + Aᵀ) / 2\n")  # M not symmetric
+    assert "hint" not in r.message
+
+
+def test_symgrad_needs_a_scalar_and_a_square_matrix(checker):
+    [r] = checker.check_text(SYM + "claim s: symgrad(S, S) = S\n")
+    assert r.outcome == "error" and "symgrad needs a scalar to differentiate" in r.message
+    [r] = checker.check_text(SYM + "claim s: symgrad(tr(Wᵀ W), W) = W\n")
+    assert r.outcome == "error" and "needs a square matrix" in r.message
+
+
+def test_the_kernel_needs_both_symgrad_chains(checker):
+    [r] = checker.check_text(SYM + "claim s: symgrad(tr(A S), S) = (A + Aᵀ) / 2\n")
+    assert r.outcome == "proved"
+    trusted = rules.load().compiled
+    theorem = check_certificate(r.certificate, trusted)
+    assert theorem.lhs.fn == "symgrad"
+    one = copy.deepcopy(r.certificate)
+    one["chains"] = one["chains"][:1]
+    with pytest.raises(CheckError, match="needs 2 chain"):
+        check_certificate(one, trusted)
+    # the ordinary gradient's certificate relabelled as symgrad: the gradient is no symgrad
+    [g] = checker.check_text(SYM + "claim g: d/dS tr(A S) = Aᵀ\n")
+    forged = copy.deepcopy(g.certificate)
+    forged["statement"] = forged["statement"].replace("(grad ", "(symgrad ")
+    forged.pop("assumptions", None)
+    with pytest.raises(CheckError):
+        check_certificate(forged, trusted)
+
+
+def test_the_numbers_evaluate_symgrad_as_the_symmetrised_gradient():
+    env = env_from_decls(parse_text(SYM).decls)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 3))
+    values = {"S": np.eye(3), "A": a, "x": np.ones((3, 1)), "W": np.ones((2, 3))}
+    got = numeric.evaluate(elaborate(parse_expr("symgrad(tr(A S), S)"), env)[0], values, {"n": 3, "m": 2})
+    assert np.allclose(got, (a + a.T) / 2)
+
+
+def test_derive_and_the_api_give_symmetric_gradients(checker):
+    from rewrite.api import Mat, derive, inv, logdet, prove, symgrad
+    env = env_from_decls(parse_text(SYM).decls)
+    found, r = checker.derive(parse_expr("logdet(S)"), S.Var("S"), env, "symgrad")
+    assert r.outcome == "proved" and show(found) == "S⁻¹"
+    Sm = Mat("S", "n", "n", "spd")
+    assert prove(symgrad(logdet(Sm), Sm), inv(Sm))
+    g, proof = derive(logdet(Sm), Sm, kind="symgrad")
+    assert proof and str(g) == "S⁻¹"
