@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import certificate, kernel, numeric, present, prover, rules
+from . import certificate, kernel, numeric, present, prover, rules, sexpr
 from . import document as doc
 from . import syntax as S
 from .budget import Budget
@@ -116,12 +116,12 @@ class Checker:
             result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe(),
                                                       self._symgrad_hint(lhs, rhs, env, hypotheses)]))
             return
-        gradient, chains = self._search(lhs, rhs, env, result, self.settings.budget)
+        gradient, chains, lemmas = self._search(lhs, rhs, env, result, self.settings.budget)
         if chains is None:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
             return
-        self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, result, gradient)
+        self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, result, gradient, lemmas)
         if result.outcome == "proved" and not verdict.agrees:
             result.outcome = "unknown"
             result.message = f"proved by the kernel, but the numeric check could not run: {verdict.reason}"
@@ -149,9 +149,9 @@ class Checker:
         """A statement the numbers contradict is `false` — unless a short search proves it
         and the kernel agrees, which means a rule or the kernel is wrong: `unsound`."""
         probe = Result(result.file, result.name, result.kind, "unknown")
-        gradient, chains = self._search(lhs, rhs, env, probe, PROBE)
+        gradient, chains, lemmas = self._search(lhs, rhs, env, probe, PROBE)
         if chains is not None:
-            self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, probe, gradient)
+            self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, probe, gradient, lemmas)
         if probe.outcome == "proved":
             result.outcome = "unsound"
             result.steps, result.certificate = probe.steps, probe.certificate
@@ -161,42 +161,77 @@ class Checker:
             result.outcome = "false"
 
     def _search(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result, budget: Budget):
-        """The chains that prove `lhs = rhs` (and the gradient a Hessian goes through), or
-        None with `result` saying why not."""
+        """The chains that prove `lhs = rhs` (the gradient a Hessian or a symmetric gradient
+        goes through, and the lemmas of derivatives nested in it), or None with `result`
+        saying why not."""
         result.outcome = "unknown"
         gradient = None
         hypotheses = kernel.assumptions(lhs, rhs, env)
+        lemmas: list[kernel.Lemma] = []
+        if kernel.goals_of(lhs, rhs, env, S.Num(0)) is None:  # a derivative nested in a side: derive it first
+            lemmas = self._lemmas(lhs, rhs, env, result)
+            if lemmas is None:
+                return None, None, ()
+            for lemma in lemmas:
+                lhs, rhs = (kernel.replace_derivative(t, lemma.lhs, lemma.rhs) for t in (lhs, rhs))
+            hypotheses = tuple(sorted(set(hypotheses + kernel.assumptions(lhs, rhs, env)),
+                                      key=lambda h: (h[0], show(h[1]))))
         hess = next((h for h in map(kernel.as_hessian, (lhs, rhs))
                      if isinstance(h, S.Call) and h.fn in ("hess", "symgrad")), None)
         if hess is not None:
             f, x = hess.args
             if kernel.goals_of(lhs, rhs, env, x) is None:  # x stands in for the gradient
                 result.message = "no proof method for this derivative"
-                return None, None
+                return None, None, ()
             gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
             if gradient is None:
                 result.message = f"no gradient found for the Hessian: {outcome.reason}"
-                return None, None
+                return None, None, ()
             chains = [outcome.steps]
         else:
             chains = []
         goals = kernel.goals_of(lhs, rhs, env, gradient)
         if goals is None:
             result.message = "no proof method for derivatives nested inside expressions"
-            return None, None
+            return None, None, ()
         for goal in goals[len(chains):]:
             outcome = self.prover.prove(env, goal, hypotheses, budget)
             if not outcome.proved:
                 result.message = f"not proved: {outcome.reason}"
-                return None, None
+                return None, None, ()
             chains.append(outcome.steps)
-        return gradient, chains
+        return gradient, chains, tuple(lemmas)
+
+    def _lemmas(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result) -> list | None:
+        """Each derivative inside a side (not at its top, not inside another derivative)
+        derived and certified on its own: `D = G`, to be put in its place."""
+        nested: list[S.Call] = []
+        for side in (lhs, rhs):
+            stack = [side] if kernel.as_hessian(side) is side and not (
+                isinstance(side, S.Call) and side.fn in S.DERIVATIVES) else []
+            while stack:
+                t = stack.pop()
+                if isinstance(t, S.Call) and t.fn in S.DERIVATIVES:
+                    nested += [t] if t not in nested else []
+                elif not (isinstance(t, S.Call) and t.fn == "d"):
+                    stack.extend(t.children())
+        lemmas = []
+        for d in nested:
+            found, r = self.derive(d.args[0], d.args[1], env, d.fn)
+            if found is None or r.certificate is None or not r.certificate["statement"].startswith(
+                    "(= " + sexpr.show(d) + " "):
+                result.message = f"the nested derivative {show(d)} was not derived: {r.message}"
+                return None
+            lemmas.append(kernel.read_lemma({k: r.certificate[k] for k in ("statement", "chains", "gradient")
+                                             if k in r.certificate}))
+        return lemmas
 
     def _certify(self, stmt: doc.Statement, env: Env, decls: tuple[doc.Decl, ...], lhs: S.Expr, rhs: S.Expr,
-                 chains: list, result: Result, gradient: S.Expr | None = None) -> None:
-        """Let the kernel replay the chains proving the elaborated `lhs = rhs` and write the
-        certificate: only then is it `proved`."""
-        cited = {s.rule for chain in chains for s in chain if s.rule != kernel.LINEAR}
+                 chains: list, result: Result, gradient: S.Expr | None = None, lemmas: tuple = ()) -> None:
+        """Let the kernel replay the chains proving the elaborated `lhs = rhs` (after its
+        lemmas) and write the certificate: only then is it `proved`."""
+        every = list(chains) + [c for lemma in lemmas for c in lemma.chains]
+        cited = {s.rule for chain in every for s in chain if s.rule != kernel.LINEAR}
         replay = [[(s.rule, s.forward, s.at, s.term) for s in chain] for chain in chains]
         compiled = self.rulebase.compiled
         try:
@@ -204,7 +239,7 @@ class Checker:
             if unknown:
                 raise kernel.CheckError(f"unknown rule(s) {', '.join(sorted(unknown))}")
             theorem = kernel.check_chains(lhs, rhs, env, replay, {n: compiled[n] for n in cited},
-                                          self.rulebase.properties, gradient)
+                                          self.rulebase.properties, gradient, lemmas)
         except kernel.CheckError as e:
             result.outcome = "unknown"
             result.message = f"the kernel rejected the certificate: {e.message}"
@@ -212,7 +247,7 @@ class Checker:
         result.outcome = "proved"
         result.steps = theorem.steps
         result.assumptions = _shown(theorem.hypotheses, env)
-        result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient)
+        result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient, lemmas)
 
     def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
         """The gradient (`kind` "grad"), Jacobian ("jac") or Hessian ("hess") of `f` with

@@ -520,25 +520,54 @@ class Step(NamedTuple):
     term: S.Expr
 
 
+class Lemma(NamedTuple):
+    """A derivative proved equal to a term without derivatives (`jac(y, x) = J`, with its own
+    chains), then put in its place in the statement wherever it is not inside a derivative."""
+
+    lhs: S.Expr
+    rhs: S.Expr
+    chains: list
+    gradient: S.Expr | None = None
+
+
+def replace_derivative(t: S.Expr, d: S.Expr, g: S.Expr) -> S.Expr:
+    """`t` with `d` replaced by `g` wherever it is not inside a derivative."""
+    if t == d:
+        return g
+    if isinstance(t, S.Call) and t.fn in DERIVATIVES:  # inside a derivative: equal at the point is not enough
+        return t
+    kids = t.children()
+    return t.with_children(tuple(replace_derivative(k, d, g) for k in kids)) if kids else t
+
+
 
 def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], cited: Mapping[str, Rule],
-                 properties: list[Rule], gradient: S.Expr | None = None) -> Theorem:
+                 properties: list[Rule], gradient: S.Expr | None = None, lemmas: tuple[Lemma, ...] = ()) -> Theorem:
     """Replay the chains that prove the elaborated statement `lhs = rhs` from the rules
-    `cited` (and the property rules), under the statement's hypotheses."""
+    `cited` (and the property rules), under the statement's hypotheses — and those of the
+    lemmas, each checked first and then put in place of its derivative."""
     try:
         shapes = {}
         if shape_of(lhs, env, shapes) != shape_of(rhs, env, shapes):
             raise CheckError("the sides of the statement have different shapes")
         if gradient is not None:
             shape_of(gradient, env)
-        goals = goals_of(lhs, rhs, env, gradient)
+        hypotheses, left, right, count, used = assumptions(lhs, rhs, env), lhs, rhs, 0, set()
+        for k, lemma in enumerate(lemmas, 1):
+            if not (isinstance(lemma.lhs, S.Call) and lemma.lhs.fn in DERIVATIVES[1:]) or _has(lemma.rhs, DERIVATIVES):
+                raise CheckError(f"lemma {k} must prove a derivative equal to a term without derivatives")
+            theorem = check_chains(lemma.lhs, lemma.rhs, env, lemma.chains, cited, properties, lemma.gradient)
+            replaced = tuple(replace_derivative(t, lemma.lhs, lemma.rhs) for t in (left, right))
+            if replaced == (left, right):
+                raise CheckError(f"lemma {k}: its derivative is not in the statement outside a derivative")
+            left, right, count = *replaced, count + theorem.steps
+            used.update(theorem.rules)
+            hypotheses = tuple(sorted(set(hypotheses + theorem.hypotheses), key=lambda h: (h[0], sexpr.show(h[1]))))
+        goals = goals_of(left, right, env, gradient)
         if goals is None:
             raise CheckError("the statement has no goal the kernel can check")
         if len(chains) != len(goals):
             raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
-        hypotheses = assumptions(lhs, rhs, env)
-        used: set[str] = set()
-        count = 0
         for goal, chain in zip(goals, chains):
             for k, (name, *_rest) in enumerate(chain, 1):
                 if name != LINEAR and name not in cited:
@@ -566,7 +595,7 @@ def _not_zero(t: S.Expr, env: Env) -> bool:
 # Certificates (JSON, format in docs/certificates.md)
 
 _REQUIRED = {"format", "statement", "declarations", "rules", "chains"}
-_OPTIONAL = {"name", "file", "gradient", "assumptions", "rules_digest", "display"}
+_OPTIONAL = {"name", "file", "gradient", "assumptions", "rules_digest", "display", "lemmas"}
 _STEP = {"rule", "dir", "at", "term"}
 
 
@@ -626,10 +655,6 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
         raise CheckError("a name is declared twice")
     if set(infos) & Env(infos).dims:
         raise CheckError(f"{sorted(set(infos) & Env(infos).dims)[0]} is both a size and a declared name")
-    eq, *sides = sexpr.read(_string(c["statement"], "statement"))
-    if eq != "=" or len(sides) != 2:
-        raise CheckError("the statement must be (= LHS RHS)")
-    lhs, rhs = (sexpr.term(s) for s in sides)
     cited = {}
     if not isinstance(c["rules"], dict):
         raise CheckError("rules must be a JSON object")
@@ -638,6 +663,18 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
         if rule.name != name or trusted.get(name) != rule:
             raise CheckError(f"rule '{name}' is not the trusted rule of that name")
         cited[name] = rule
+    lemmas = tuple(read_lemma(x) for x in _list(c.get("lemmas", []), "lemmas"))
+    lhs, rhs, chains, gradient = read_lemma(c)
+    return lhs, rhs, Env(infos), chains, cited, gradient, c.get("assumptions"), lemmas
+
+
+def read_lemma(c: dict) -> Lemma:
+    """A statement, its chains and its gradient (of a certificate, or one of its lemmas)."""
+    if "lemmas" not in c:
+        c = _keys(c, {"statement", "chains"}, {"gradient"}, "a lemma")
+    eq, *sides = sexpr.read(_string(c["statement"], "statement"))
+    if eq != "=" or len(sides) != 2:
+        raise CheckError("the statement must be (= LHS RHS)")
     gradient = sexpr.term(sexpr.read(_string(c["gradient"], "gradient"))) if "gradient" in c else None
     chains = []
     for chain in _list(c["chains"], "chains"):
@@ -649,9 +686,9 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
             at = _list(s["at"], f"step {k}: the position")
             if not all(type(i) is int and 0 <= i < 1 << 16 for i in at):
                 raise CheckError(f"step {k}: a position is a list of child indices, got {at!r}")
-            steps.append((s["rule"], s["dir"] == "=>", tuple(at), sexpr.term(sexpr.read(_string(s["term"], "term")))))
+            steps.append(Step(s["rule"], s["dir"] == "=>", tuple(at), sexpr.term(sexpr.read(_string(s["term"], "term")))))
         chains.append(steps)
-    return lhs, rhs, Env(infos), chains, cited, gradient, c.get("assumptions")
+    return Lemma(sexpr.term(sides[0]), sexpr.term(sides[1]), chains, gradient)
 
 
 def _list(x: object, what: str) -> list:
@@ -672,9 +709,9 @@ def check_certificate(cert: str | dict, trusted: Mapping[str, Rule]) -> Theorem:
     assumptions, which the certificate must list exactly if it lists them."""
     try:
         data = read_json(cert) if isinstance(cert, str) else cert
-        lhs, rhs, env, chains, cited, gradient, listed = read_certificate(data, trusted)
+        lhs, rhs, env, chains, cited, gradient, listed, lemmas = read_certificate(data, trusted)
         properties = [r for r in trusted.values() if r.prop is not None]
-        theorem = check_chains(lhs, rhs, env, chains, cited, properties, gradient)
+        theorem = check_chains(lhs, rhs, env, chains, cited, properties, gradient, lemmas)
     except CheckError:
         raise
     except RecursionError:
