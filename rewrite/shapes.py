@@ -146,11 +146,11 @@ def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env
             infos[name] = VarInfo(name, shape, props, decl.type.kind)
             where[name] = decl.at
     env = Env(infos)
-    for decl in decls:
+    for decl in decls:  # a scalar and a size of the same name would both be a 1×1 `n` in an expression
         for name in decl.names:
-            if name in env.dims:
+            if name in env.dims and infos[name].shape.is_scalar:
                 raise ShapeError(f"'{name}' is a size (of {_sized_by(env, name)}) and cannot also be declared "
-                                 "as a variable; use another name", file=file, pos=decl.at)
+                                 "as a scalar; use another name", file=file, pos=decl.at)
     return env
 
 

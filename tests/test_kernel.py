@@ -79,7 +79,7 @@ FORGERIES = {
     "assumption-smuggled-in-a-listing": ["lists assumptions []", "(invertible A)"],
     "duplicate-statement-key": ["the key 'statement' appears twice"],
     # issue 16: sizes as numbers
-    "size-and-variable": ["n is both a size and a declared name"],
+    "size-and-variable": ["a name is both a size and a declared scalar"],
     "size-is-one": ["(size n) and 1 do not have the same normal form"],
     "half-size-power": ["c^k needs a scalar c and an integer k made of sizes"],
     "det-smul-wrong-size": ["step 1 (det-smul", "expected an instance of (* (pow c (size ?size_n)) (det A))"],
@@ -315,8 +315,10 @@ TRUSTED_MODULES = {"rewrite." + m for m in ("kernel", "normal", "sexpr", "sizes"
 TRUSTED_LIBRARIES: set[str] = set()
 NEVER = {"egglog", "numpy", "lark", "rewrite.egraph", "rewrite.prover", "rewrite.explain", "rewrite.numeric",
          "rewrite.rules", "rewrite.check", "rewrite.parse", "rewrite.printing", "rewrite.shapes"}
-# The audit target of issue 12: code lines (no blanks, comments or docstrings) of the base.
-TRUSTED_LINES = 1300
+# The audit target of issue 12: code lines (no blanks, comments or docstrings) of the base;
+# issue 16 part B added 46 (sizes as numbers and size powers, matrix Hessians, symgrad,
+# lemmas for nested derivatives).
+TRUSTED_LINES = 1346
 
 
 def _imports(module: str) -> set[str]:

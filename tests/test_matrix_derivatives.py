@@ -241,3 +241,62 @@ def test_derive_and_the_api_give_symmetric_gradients(checker):
     assert prove(symgrad(logdet(Sm), Sm), inv(Sm))
     g, proof = derive(logdet(Sm), Sm, kind="symgrad")
     assert proof and str(g) == "S⁻¹"
+
+
+# ---------------------------------------------------------------------------
+# Derivatives nested inside expressions: lemmas
+
+NEST = "let x, y : Vec(n)\nlet M : Mat(n, n)\n"
+
+
+@pytest.mark.parametrize("statement, outcome", [
+    ("claim u: jac(x / ‖x‖, x) x = zeros(n)", "proved"),
+    ("claim t: tr(hess(xᵀ M x, x)) = 2 tr(M)", "proved"),
+    ("claim g: yᵀ (d/dx xᵀ M x) = yᵀ (M + Mᵀ) x", "proved"),
+    ("refute t: tr(hess(xᵀ M x, x)) = tr(M)", "false"),
+])
+def test_nested_outcomes(checker, statement, outcome):
+    [r] = checker.check_text(NEST + statement + "\n")
+    assert r.outcome == outcome, r.message
+
+
+@pytest.fixture(scope="module")
+def unit_certificate(checker):
+    [r] = checker.check_text(NEST + "claim u: jac(x / ‖x‖, x) x = zeros(n)\n")
+    assert r.outcome == "proved" and len(r.certificate["lemmas"]) == 1
+    return r.certificate
+
+
+def test_a_lemma_certificate_verifies(unit_certificate):
+    theorem = check_certificate(unit_certificate, rules.load().compiled)
+    assert isinstance(theorem.lhs, S.Mul) and theorem.lhs.left.fn == "jac"  # the statement as written
+    # the lemma's own assumptions are the theorem's too, and listed
+    assert "(invertible (norm x))" in unit_certificate["assumptions"]
+
+
+@pytest.mark.parametrize("mutate, words", [
+    # the lemma's derivative is not in the statement: its hypotheses cannot ride along
+    (lambda c: c.update(statement="(= (* (jac (/ y (norm y)) y) y) (zeros n))"),
+     "lemma 1: its derivative is not in the statement"),
+    # a lemma that is not about a derivative
+    (lambda c: c["lemmas"][0].update(statement="(= (* 2 x) (+ x x))", chains=[[]]), "lemma 1 must prove a derivative"),
+    # a lemma chain that does not reach its statement
+    (lambda c: c["lemmas"][0]["chains"][0].pop(), "not at the goal"),
+    # a lemma with a key the kernel does not read
+    (lambda c: c["lemmas"][0].update(note="trust me"), "a lemma: unknown note"),
+    # without the lemma the statement has no goal
+    (lambda c: c.pop("lemmas"), "no goal the kernel can check"),
+])
+def test_forged_lemmas_are_rejected(unit_certificate, mutate, words):
+    forged = copy.deepcopy(unit_certificate)
+    mutate(forged)
+    forged.pop("assumptions", None)
+    with pytest.raises(CheckError, match=words.replace("(", r"\(")):
+        check_certificate(forged, rules.load().compiled)
+
+
+def test_explain_shows_the_lemma_first(unit_certificate):
+    from rewrite.render import derivation
+    d = derivation(unit_certificate)
+    assert len(d.chains) == 2
+    assert d.chains[0].conclusion is not None and d.chains[0].conclusion.kind == "jac"

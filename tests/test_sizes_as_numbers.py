@@ -61,7 +61,7 @@ def test_a_name_both_a_size_and_a_variable_is_a_located_error():
     pf = parse_text("let A : Mat(n, n)\nlet n : Scalar\nclaim x: n = n\n")
     with pytest.raises(ShapeError) as e:
         env_from_decls(pf.decls, file="f.proof")
-    assert "'n' is a size (of A)" in e.value.message
+    assert "'n' is a size (of A) and cannot also be declared as a scalar" in e.value.message
     assert (e.value.line, e.value.col) == (2, 1)  # the declaration of the variable
 
 
@@ -230,3 +230,11 @@ def test_the_cli_proves_a_size_claim(tmp_path, capsys):
     f.write_text("let A : Mat(n, n)\nclaim s: det(-A) = (-1)^n det(A)\nrefute t: det(-A) = -det(A)\n")
     assert cli.main(["check", str(f)]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_a_size_also_declared_as_a_matrix_is_the_matrix_in_expressions(checker):
+    # as in proofs/heldout_mistakes.proof: N is a matrix and the rows of Xd
+    text = "let M, N : Mat(n, n) invertible\nlet Xd : Mat(N, p)\nrefute r: (M + N)⁻¹ = M⁻¹ + N⁻¹\n" \
+           "claim c: (M N)⁻¹ = N⁻¹ M⁻¹\n"
+    results = checker.check_text(text)
+    assert [r.outcome for r in results] == ["false", "proved"], [r.message for r in results]
