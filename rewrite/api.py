@@ -435,6 +435,8 @@ class Derivation(tuple):
             raise RewriteError(f"nothing to emit: {answer.statement} is {answer.outcome}"
                                + (f" ({answer.message})" if answer.message else ""))
         checker, f, x, kind, env, order = self._context
+        if kind not in ("grad", "jac", "hess"):  # not a symgrad, a differential, a matrix function's Jacobian
+            raise RewriteError(f"no code is emitted for {answer.statement} (only for grad, jac and hess as asked)")
         tree = found.expr if isinstance(found, Term) else found
         return emit(checker, f, x, kind, env, tree, answer, backend=backend, name=name, value=value,
                     with_check=with_check, sizes=sizes, order=order)
@@ -474,7 +476,7 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
     checker = _checker(0, timeout)
     found, r = checker.derive(tree, x, env, kind)
     answer = _answer(r, f"{show(derivative)} = {show(found) if found is not None else '?'}")
-    context = (checker, tree, x, kind, env, list(env))
+    context = (checker, tree, x, kind if r.name == kind else f"{kind} answered as {r.name}", env, list(env))
     if found is None or not isinstance(f, Term):
         return Derivation(found, answer, context)
     used = S.free_names(found)

@@ -4,7 +4,7 @@ text → tree → shapes → numeric spot-check → search → certificate → k
 Only the kernel's `Theorem` turns into `proved`; the numbers alone can only say `false`
 (with a counterexample) or fail to; anything else is `unknown` or `error`. No exception
 escapes `check_file`: bad input becomes an `error` result carrying its location.
-Imports: `syntax`, `document`, `parse`, `shapes`, `sizes`, `numeric`, `rules`, `prover`, `kernel`,
+Imports: `syntax`, `sexpr`, `document`, `parse`, `shapes`, `sizes`, `numeric`, `rules`, `prover`, `kernel`,
 `certificate`, `present`, `printing`, `result`, `budget`, `errors`.
 """
 

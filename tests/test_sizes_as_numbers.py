@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from rewrite import numeric, rules, sexpr
 from rewrite import syntax as S
 from rewrite.check import Checker, Settings
-from rewrite.errors import ParseError, ShapeError
 from rewrite.compiled import write_rule
+from rewrite.errors import ParseError, ShapeError
 from rewrite.kernel import read_rule
 from rewrite.parse import parse_expr, parse_text
 from rewrite.printing import show
