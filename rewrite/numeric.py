@@ -20,6 +20,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
@@ -680,6 +681,7 @@ class _Evaluator:
 _NEAR_SINGULAR = "a matrix is too close to singular to tell (condition number between 1e6 and 1e12)"
 
 
+@lru_cache(maxsize=4096)  # asked at every directional derivative, of the same few terms
 def _has_derivative(e: S.Expr) -> bool:
     return any(isinstance(s, S.Call) and s.fn in ("d", *S.DERIVATIVES) for _, s in S.subterms(e))
 
