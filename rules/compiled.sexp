@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 28049581e3c4c3a9549c41ce9d73d9209c6c342348bc5a5edffb737ae8af419a; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 203e0f6f09b3c04a71b154d35ffc9b0566996ef7d206fee8aadecf744172a5f8; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
