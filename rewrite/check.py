@@ -261,6 +261,9 @@ class Checker:
         found: S.Expr | None = None
         try:
             f, shape = elaborate(f, env)
+            written = S.Call(kind, (f, x))  # jac(vec(d/dX f), vec(X)) is derived as hess(f, X), stated as written
+            if kernel.as_hessian(written) is not written:
+                kind, (f, x) = "hess", kernel.as_hessian(written).args
             if kind == "grad" and not shape.is_scalar and isinstance(x, S.Var) and x.name in env:
                 # a matrix-valued F has no gradient: its Jacobian jac(vec(F), vec(X)) is answered
                 kind = result.name = "jac"
@@ -301,7 +304,7 @@ class Checker:
             found, outcome = self.prover.derive(env, target, wrt, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
-            lhs = S.Call(kind, (f, x))
+            lhs = written if written.fn == "jac" and kind == "hess" else S.Call(kind, (f, x))
             # the simplest form first; it may have lost a term the chain assumes invertible
             # (det(M)'s derivative is written with M⁻¹), so the form as found is the fallback
             for g, steps in (self._present(env, found, outcome.steps, form, wrt, goals[0].constants, hypotheses),
