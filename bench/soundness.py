@@ -1446,7 +1446,7 @@ def total_compare(lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: list, varying:
     return True if judged else None
 
 
-PROTECTING = ("invertible", "nonzero", "positive", "spd", "orthogonal", "differential")
+PROTECTING = ("invertible", "nonzero", "positive", "spd", "orthogonal", "differential", "fullcolrank", "fullrowrank")
 
 
 def rules_at_zero(rules: Iterable | None = None) -> Tally:

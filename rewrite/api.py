@@ -89,6 +89,10 @@ class Term:
     def __neg__(self) -> Term:
         return _node(S.Neg, self)
 
+    def __abs__(self) -> Term:
+        """`abs(A)`: the language's elementwise absolute value."""
+        return _call("abs", self)
+
     def __pow__(self, exponent: Number | Term) -> Term:
         """`A ** 2` is `A²`; `A ** -1` is `A⁻¹` (the tree has no power -1: it is `Inverse`);
         `c ** size("n")`, `c ** (size("n") - 1)` is a size power `c^n`."""
@@ -227,6 +231,11 @@ log = _function("log")
 sqrt = _function("sqrt")
 sigmoid = _function("sigmoid")
 tanh = _function("tanh")
+abs_ = _function("abs")  # also `abs(X)` for a Term (`Term.__abs__`)
+sign = _function("sign")
+relu = _function("relu")
+step = _function("step")
+pinv = _function("pinv")
 d = _function("d")
 
 
@@ -499,6 +508,7 @@ def _jacobian_args(f: S.Expr, x: S.Expr, shape: Shape, env: Env) -> tuple[S.Expr
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "d", "grad", "jac", "hess", "symgrad", "hadamard", "kron", "frob", "ones", "zeros", "eye", "size",
+    "sigmoid", "tanh", "abs_", "sign", "relu", "step", "pinv", "d", "grad", "jac", "hess", "symgrad", "hadamard",
+    "kron", "frob", "ones", "zeros", "eye", "size",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

@@ -104,7 +104,7 @@ class Arranger:
                 if fn in ("tr", "det", "logdet", "norm", "norm2", "sum"):
                     return SCALAR
                 if fn == "diag":
-                    return Shape(s.rows, s.rows)
+                    return Shape(s.rows, s.rows if s.cols.is_one else ONE)
                 if fn == "vec":
                     return Shape(s.rows * s.cols, ONE)
                 return s

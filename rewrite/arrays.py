@@ -401,6 +401,13 @@ def inverse(a: Array) -> Array:
     return Array(S.Inverse(a.expr), a.dims)
 
 
+def pinv(a: Array) -> Array:
+    """`np.linalg.pinv(A)` of a matrix: `pinv(A)`, the transposed shape."""
+    if a.ndim != 2:
+        raise Unsupported(f"np.linalg.pinv of a {a.ndim}-D array (it needs a matrix)")
+    return Array(S.Call("pinv", (a.expr,)), (a.dims[1], a.dims[0]))
+
+
 def solve(a: Array, b: Array) -> Array:
     """`np.linalg.solve(A, b)` is `A⁻¹ b` (b a 1-D array or a matrix)."""
     n = _square(a, "np.linalg.solve")

@@ -402,19 +402,23 @@ class _Lowering:
             return Code(f"{c.text} @ {c.text}", MUL, kind)
         return Code(f"{self.b.linalg}.matrix_power({self.code(a).text}, {k})", ATOM, kind)
 
+    def _diag_matrix(self, e: S.Expr) -> bool:
+        """`diag(v)` of a vector (applied as a scaling); `diag(X)` of a square X is a column."""
+        return _is_diag(e) and self.kind(e.args[0]) == "col"  # type: ignore[attr-defined]
+
     def _mul(self, e: S.Mul, a: S.Expr, b: S.Expr, kind: str) -> Code:
         side = self._applied_side(e)
         if side is not None:
             m = _inverse_of((a, b)[side])
             if self.solved(m):  # type: ignore[arg-type]
                 return self._solve(e, side, kind)
-        if _is_diag(a) and self.kind(b) != "scalar":
+        if self._diag_matrix(a) and self.kind(b) != "scalar":
             v = self.code(a.args[0])  # type: ignore[attr-defined]
             cb = self.code(b)
             if cb.kind == "mat":
                 return Code(f"{_wrap(v, ATOM)}[:, None] * {_wrap(cb, MUL + 1)}", MUL, kind)
             return self._binary(v, "*", cb, MUL, kind)
-        if _is_diag(b) and self.kind(a) != "scalar":
+        if self._diag_matrix(b) and self.kind(a) != "scalar":
             return self._binary(self.code(a), "*", self.code(b.args[0]), MUL, kind)  # type: ignore[attr-defined]
         ca, cb = self.code(a), self.code(b)
         if "scalar" in (ca.kind, cb.kind):
@@ -479,7 +483,7 @@ class _Lowering:
             if arg_kind == "scalar":
                 return self.code(a)
             if (isinstance(a, S.Mul) and self.counts.get(a, 0) == 1 and a not in self.memo
-                    and self._applied_side(a) is None and not _is_diag(a.left) and not _is_diag(a.right)
+                    and self._applied_side(a) is None and not self._diag_matrix(a.left) and not self._diag_matrix(a.right)
                     and self.kind(a.left) != "scalar" and self.kind(a.right) != "scalar"):
                 p, q = self.code(a.left), self.code(a.right)
                 if p.kind == "col":  # tr(p qᵀ) = qᵀ p
@@ -491,6 +495,8 @@ class _Lowering:
             return c if fn == "det" else Code(f"{self.ns('log')}({c.text})", ATOM, kind)
         if fn == "det":
             return Code(f"{self.b.linalg}.det({c.text})", ATOM, kind)
+        if fn == "pinv":
+            return Code(f"{self.b.linalg}.pinv({c.text})", ATOM, kind)
         if fn == "logdet":
             return Code(f"{self.b.linalg}.slogdet({c.text})[1]", ATOM, kind)
         if fn == "norm":
@@ -516,6 +522,15 @@ class _Lowering:
                 if template.startswith(helper + "("):
                     self.helpers.add(helper)
             return Code(template.format(c.text), ATOM, kind)
+        if fn == "abs":
+            return Code(f"abs({c.text})", ATOM, kind)
+        if fn == "sign":
+            return Code(f"{self.ns('sign')}({c.text})", ATOM, kind)
+        if fn == "relu":
+            n = self.named(a)
+            return Code(f"{n.text} * ({n.text} > 0)", MUL, kind)
+        if fn == "step":
+            return Code(f"(({c.text}) > 0) * 1.0", MUL, kind)
         if fn in ("exp", "log", "sqrt", "tanh"):
             return Code(f"{self.ns(fn)}({c.text})", ATOM, kind)
         raise RewriteError(f"cannot generate code for {fn}")

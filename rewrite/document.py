@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from .syntax import Dim, Expr, Pos, _at
+from .syntax import FUNCTION, Dim, Expr, Pos, _at
 
 Kind = Literal["claim", "refute"]  # what a statement asks: to be proved, or shown false
 TypeKind = Literal["Mat", "Vec", "Scalar"]
 
-RESERVED = frozenset(
-    "let claim refute tr trace det logdet inv norm norm2 sum diag vec kron exp log sqrt sigmoid "
-    "tanh d I ones zeros jac hess Mat Vec Scalar grad symgrad".split()
-)
+# the functions' names (`syntax.FUNCTION`), their other spellings, and the other keywords
+SPELLINGS = ("trace", "inv", "kron")
+RESERVED = frozenset(FUNCTION).union(SPELLINGS, "let claim refute I ones zeros Mat Vec Scalar".split())
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,18 @@ CALL_PREFIX = "F_"
 # shape (`square`, `scalar`, `vector`) and `smooth`, which the search assumes and the kernel judges.
 RELATIONS = tuple(w for w in WORDS if w not in ("square", "scalar", "vector", "smooth"))
 
-_SAME_SHAPE_UNARY = ["Neg", "Inv", "F_exp", "F_log", "F_sqrt", "F_sigmoid", "F_tanh", "F_d"]
-_SCALAR_VALUED = ["Frob", "F_tr", "F_det", "F_logdet", "F_norm", "F_norm2", "F_sum"]
+_SAME_SHAPE_UNARY = ["Neg", "Inv"] + [f"F_{n}" for n, f in S.FUNCTION.items() if f.shape in ("elementwise", "same")]
+_SCALAR_VALUED = ["Frob"] + [f"F_{n}" for n, f in S.FUNCTION.items() if f.shape in ("scalar", "square-scalar")]
+# the other shape rules of `syntax.FUNCTION`, as egglog rules (query, action)
+_CALL_SHAPES = {
+    "diag": [("(= n (rows a)) (= (DN 1) (cols a))", "(set (rows e) n) (set (cols e) n)"),
+             ("(= n (rows a)) (= n (cols a))", "(set (rows e) n) (set (cols e) (DN 1))")],
+    "vec": [("(= r (rows a)) (= c (cols a))", "(set (rows e) (DM r c)) (set (cols e) (DN 1))")],
+    "transpose": [("(= r (rows a)) (= c (cols a))", "(set (rows e) c) (set (cols e) r)")],
+    "grad": [("(= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")],
+    "jac": [("(= r (rows a)) (= c (rows x))", "(set (rows e) r) (set (cols e) c)")],
+    "hess": [("(= r (rows x)) (= c (cols x))", "(set (rows e) (DM r c)) (set (cols e) (DM r c))")],  # jac(vec(∇f), vec(X))
+}
 
 
 # Extraction costs: fewer operations; among equals, fewer inverses and transposes (the form
@@ -116,12 +126,10 @@ def _shape_rules() -> str:
         "(= e (Kron a b)) (= ra (rows a)) (= ca (cols a)) (= rb (rows b)) (= cb (cols b))",
         "(set (rows e) (DM ra rb)) (set (cols e) (DM ca cb))",
     )
-    rule("(= e (F_diag a)) (= n (rows a))", "(set (rows e) n) (set (cols e) n)")
-    rule("(= e (F_vec a)) (= r (rows a)) (= c (cols a))", "(set (rows e) (DM r c)) (set (cols e) (DN 1))")
-    rule("(= e (F_grad f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")
-    rule("(= e (F_symgrad f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")
-    rule("(= e (F_jac y x)) (= r (rows y)) (= c (rows x))", "(set (rows e) r) (set (cols e) c)")
-    rule("(= e (F_hess f x)) (= r (rows x)) (= c (cols x))", "(set (rows e) (DM r c)) (set (cols e) (DM r c))")
+    for fn, f in S.FUNCTION.items():
+        args = "a" if f.arity == 1 else "a x"
+        for query, action in _CALL_SHAPES.get(f.shape, ()):
+            rule(f"(= e ({CALL_PREFIX}{fn} {args})) {query}", action)
     # sizes are commutative products
     r.append("(birewrite (DM a b) (DM b a) :ruleset shape)")
     r.append("(birewrite (DM (DM a b) c) (DM a (DM b c)) :ruleset shape)")

@@ -59,7 +59,7 @@ class Theorem:
 SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
                "nonscalar": lambda s: not s.is_scalar, "vector": lambda s: s.cols.is_one,
                "row": lambda s: s.rows.is_one}
-OPEN = ("invertible", "nonzero", "positive")  # hold near a point of a smooth term where they hold
+OPEN = ("invertible", "nonzero", "positive", "fullcolrank", "fullrowrank")  # hold near a point of a smooth term where they hold
 CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
 WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
 DERIVATIVES = ("d", "grad", "jac", "hess", "symgrad")
@@ -345,9 +345,9 @@ class Context:
             return self.holds("invertible", t.arg)
         if isinstance(t, S.Power) and t.exponent.denominator != 1:
             return self.holds("positive", t.arg)
-        if isinstance(t, S.Call) and t.fn in ("log", "sqrt", "norm"):
-            word = {"log": "nonzero", "sqrt": "positive", "norm": "invertible"}[t.fn]
-            return self.holds(word, t if t.fn == "norm" else t.args[0])
+        if isinstance(t, S.Call) and S.FUNCTION[t.fn].smooth:  # where the table says it is smooth
+            of, _, words = S.FUNCTION[t.fn].smooth.rpartition(":")
+            return any(self.holds(w, t if of else t.args[0]) for w in words.split() if w != "never")
         return True
 
     # the normal form asks these when it cancels (`normal.Normaliser`)
@@ -423,17 +423,20 @@ def _inside_derivative(term: S.Expr, at: S.Path) -> bool:
 def assumptions(lhs: S.Expr, rhs: S.Expr, env: Env) -> tuple[tuple[str, S.Expr], ...]:
     """The definedness assumptions of a statement (`docs/SEMANTICS.md`): what it inverts
     or takes `logdet` of is invertible, what it divides by is invertible (1×1) or has no
-    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive.
+    zero entry (`⊘`), what it takes `log`, `sqrt` or a non-integer power of is positive,
+    what it takes `abs`, `sign`, `relu`, `step` of inside a derivative has no zero entry.
     An assumption about a term that is 0 everywhere could never hold: it is left out (such
     a term has its value in the total semantics)."""
     out: list[tuple[str, S.Expr]] = []
     for side in (lhs, rhs):
-        for _, t in S.subterms(side):
+        for at, t in S.subterms(side):
+            if isinstance(t, S.Call) and S.FUNCTION[t.fn].kink and _inside_derivative(side, at):
+                out.append(("nonzero", t.args[0]))  # derivatives of abs, relu, … away from their kinks
             if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 out.append(("invertible", t.children()[0]))
             elif isinstance(t, S.Div):
-                out.append(("invertible", t.right))
+                out.extend(("invertible", f) for f in _scalar_factors(t.right, env))
             elif isinstance(t, S.HadamardDiv):
                 out.append(("nonzero", t.right))
             elif isinstance(t, S.Call) and t.fn in ("log", "sqrt") or isinstance(t, S.Power) \
@@ -573,6 +576,16 @@ def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], c
     except (RewriteError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckError(f"malformed certificate: {getattr(e, 'message', e)}") from None
     return Theorem(_KEY, lhs, rhs, env, hypotheses, tuple(sorted(used)), count)
+
+
+def _scalar_factors(t: S.Expr, env: Env) -> list[S.Expr]:
+    """A 1×1 divisor and, when it is a product or integer power of 1×1 factors, each factor:
+    s t ≠ 0 means s ≠ 0 and t ≠ 0, and sᵏ ≠ 0 means s ≠ 0, so the statement's hypothesis
+    already says so."""
+    if isinstance(t, S.Power) and t.exponent > 0 and t.exponent.denominator == 1 or isinstance(t, S.Mul) \
+            and shape_of(t.left, env).is_scalar and shape_of(t.right, env).is_scalar:
+        return [t, *(f for k in t.children() for f in _scalar_factors(k, env))]
+    return [t]
 
 
 def _not_zero(t: S.Expr, env: Env) -> bool:

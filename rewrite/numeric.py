@@ -27,7 +27,7 @@ import numpy as np
 
 from . import syntax as S
 from .printing import show
-from .sizes import NEEDS_SQUARE, Env, Size
+from .sizes import NEEDS_SQUARE, Env, Size, VarInfo
 
 Array = np.ndarray
 Pair = tuple[Array, Array]  # a value and its error scale, same shape
@@ -174,10 +174,26 @@ def size_value(size: Size, sizes: Mapping[str, int]) -> int:
     return size.coeff * math.prod(sizes[a] for a in size.atoms)
 
 
-def draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int) -> dict[str, int]:
+def draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int, env: Env | None = None) -> dict[str, int]:
     """Concrete values for the dimension names; `draw` picks the regime, so consecutive
     draws of a statement cycle through all three. Sizes stay ≤ 6 (products ≤ 36) to keep
-    evaluation fast and conditioning sane."""
+    evaluation fast and conditioning sane. With `env`, a `fullcolrank` name gets at least
+    as many rows as columns and a `fullrowrank` one at least as many columns as rows
+    (redrawn in the same regime until they do, a few times; the caller's hypotheses
+    skip a draw that still does not)."""
+    for _ in range(20):
+        sizes = _draw_sizes(dims, rng, draw)
+        if env is None or all(_rank_possible(info, sizes) for info in env.values()):
+            break
+    return sizes
+
+
+def _rank_possible(info: VarInfo, sizes: Mapping[str, int]) -> bool:
+    rows, cols = size_value(info.shape.rows, sizes), size_value(info.shape.cols, sizes)
+    return ("fullcolrank" not in info.props or rows >= cols) and ("fullrowrank" not in info.props or rows <= cols)
+
+
+def _draw_sizes(dims: Iterable[str], rng: np.random.Generator, draw: int) -> dict[str, int]:
     names = sorted(set(dims))  # sorted: set order depends on the process's hash seed
     k = len(names)
     regime = draw % 3
@@ -533,6 +549,33 @@ class _Evaluator:
         m = np.abs(x)
         return x, m @ s @ m + _fro(s) / sigma[-1] ** 2
 
+    def _pinv(self, v: Array, s: Array) -> Pair:
+        """The Moore–Penrose pseudo-inverse (numpy's `pinv`), singular values that are 0 up
+        to rounding dropped. Inside a complex step only where the rank is full, by the
+        analytic (Aᵀ A)⁻¹ Aᵀ or Aᵀ (A Aᵀ)⁻¹: elsewhere the rank can drop nearby."""
+        if v.shape == (1, 1):
+            return self._reciprocal(v, s, "pinv")
+        if not v.size:
+            return v.T, s.T
+        scale = float(np.sqrt(np.sum(s.real**2)))
+        try:
+            u, sigma, vt = np.linalg.svd(v.real, full_matrices=False)
+        except np.linalg.LinAlgError as err:
+            raise DomainError(f"no singular values ({err})") from err
+        kept = sigma > ZERO * scale
+        if ((sigma > ZERO * scale) & (sigma < CLEAR * scale)).any():
+            raise Undecidable("a singular value under pinv is too close to 0 to tell the rank")
+        if not kept.all():
+            self._convention("the pseudo-inverse of a rank-deficient matrix")
+        if np.iscomplexobj(v):
+            r, c = v.shape
+            x = np.linalg.inv(v.T @ v) @ v.T if r >= c else v.T @ np.linalg.inv(v @ v.T)
+        else:
+            x = (vt[kept].T / sigma[kept]) @ u[:, kept].T
+        m = _mag(x)
+        low = float(sigma[kept][-1]) if kept.any() else 1.0
+        return x, m @ s @ m + _fro(s) / low**2 * np.ones_like(x.real)
+
     def _power(self, v: Array, s: Array, p: Fraction) -> Pair:
         if p.denominator != 1:
             if v.shape != (1, 1):
@@ -771,9 +814,12 @@ def _singularity(v: Array, s: Array) -> float:
 
 
 def _diag(x: Array) -> Array:
-    if x.shape[1] != 1:
-        raise ValueError(f"diag needs a vector, got {x.shape}")
-    return np.diag(x[:, 0])
+    """np.diag: a vector's diagonal matrix, a square matrix's diagonal as a column."""
+    if x.shape[1] == 1:
+        return np.diag(x[:, 0])
+    if x.shape[0] != x.shape[1]:
+        raise ValueError(f"diag needs a vector or a square matrix, got {x.shape}")
+    return np.diag(x).reshape(-1, 1)
 
 
 def _exp(ev: _Evaluator, v: Array, s: Array) -> Pair:
@@ -789,6 +835,35 @@ def _sigmoid(ev: _Evaluator, v: Array, s: Array) -> Pair:
 def _tanh(ev: _Evaluator, v: Array, s: Array) -> Pair:
     r = np.tanh(v)
     return r, _mag(r) + _mag(1 - r * r) * s
+
+
+def _kinks(ev: _Evaluator, v: Array, s: Array, what: str) -> Array:
+    """The zero entries, where abs, sign, relu and step have their kink or jump: a value
+    there by the convention, but no derivative (derivative claims are checked away from them)."""
+    zero = _zero_entries(v, s, what)
+    if zero.any():
+        ev._convention(f"{what} at 0")
+    return zero
+
+
+def _abs(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    zero = _kinks(ev, v, s, "abs")
+    return np.where(zero, 0.0, v * np.sign(v.real)), s  # ±v: analytic away from 0, for complex steps
+
+
+def _sign(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    r = np.where(_kinks(ev, v, s, "sign"), 0.0, np.sign(v.real))  # sign(0) = 0
+    return r, np.abs(r)
+
+
+def _relu(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    off = _kinks(ev, v, s, "relu") | (v.real < 0)
+    return np.where(off, 0.0, v), np.where(off, 0.0, s)
+
+
+def _step(ev: _Evaluator, v: Array, s: Array) -> Pair:
+    r = np.where(_kinks(ev, v, s, "step") | (v.real < 0), 0.0, 1.0)  # step(0) = 0; its derivative part is 0
+    return r, r
 
 
 def _trace(ev: _Evaluator, v: Array, s: Array) -> Pair:
@@ -811,6 +886,11 @@ _FUNCTIONS: dict[str, Callable[..., Pair]] = {
     "sqrt": lambda ev, v, s: ev._root(v, s, 0.5, "sqrt"),
     "sigmoid": _sigmoid,
     "tanh": _tanh,
+    "abs": _abs,
+    "sign": _sign,
+    "relu": _relu,
+    "step": _step,
+    "pinv": _Evaluator._pinv,
 }
 
 
@@ -847,6 +927,8 @@ def holds(word: str, v: Array, s: Array) -> bool:
     if word == "diagonal":
         off = ~np.eye(rows, cols, dtype=bool)
         return bool((np.abs(v[off]) <= EXACT_TOLERANCE * s[off]).all())
+    if word in ("fullcolrank", "fullrowrank"):
+        return (rows >= cols if word == "fullcolrank" else rows <= cols) and _singularity(v, s) >= CLEAR
     if rows != cols:
         return False
     if word == "invertible":
@@ -1012,19 +1094,53 @@ def _sample(
 ) -> Counterexample | str:
     """Evaluate one draw, or say why it could not be."""
     rng = _rng(seed)
-    sizes = draw_sizes(dims, rng, seed)
+    sizes = draw_sizes(dims, rng, seed, env)
     reason = ""
     for positive in (False, True):
         try:
             values = draw_values(env, sizes, rng, positive=positive, orientation=seed // 3)
         except DomainError as err:
             return str(err)
-        directions = draw_directions(env, values, varying, rng)
-        judged = _judge(lhs, rhs, values, sizes, directions, hypotheses, trace, seed)
-        if isinstance(judged, Counterexample):
-            return judged
-        reason = judged
+        for attempt in (values, _solved_for(hypotheses, values, sizes, env, rng)):
+            if attempt is None:
+                continue
+            directions = draw_directions(env, attempt, varying, rng)
+            judged = _judge(lhs, rhs, attempt, sizes, directions, hypotheses, trace, seed)
+            if isinstance(judged, Counterexample):
+                return judged
+            reason = judged
     return f"{reason} (also with positive draws)"
+
+
+def _solved_for(
+    hypotheses: Iterable[tuple[str, S.Expr]], values: dict[str, Array], sizes: Mapping[str, int], env: Env,
+    rng: np.random.Generator,
+) -> dict[str, Array] | None:
+    """The draw with a free name solved for from a hypothesis `v - T positive` (or
+    `v + T`, `T + v`): v := T + a positive draw, so that `b - A x > 0` holds for the log
+    barrier of a linear program, which random draws almost never meet. Only a name with no
+    declared property, not occurring in T and not solved for already, is changed; None if
+    no hypothesis is of that form. The hypotheses are still checked on the result."""
+    out, solved = dict(values), set()
+    for word, term in hypotheses:
+        if word != "positive" or not isinstance(term, (S.Add, S.Sub)):
+            continue
+        for v, rest, sign in ((term.left, term.right, -1 if isinstance(term, S.Sub) else 1),
+                              *(((term.right, term.left, 1),) if isinstance(term, S.Add) else ())):
+            if not isinstance(v, S.Var) or v.name not in env or env[v.name].props or v.name in solved \
+                    or any(isinstance(t, S.Var) and t.name in solved | {v.name} for _, t in S.subterms(rest)):
+                continue
+            try:
+                t = evaluate(rest, out, sizes)
+            except (DomainError, ValueError):
+                continue
+            if t.shape != out[v.name].shape:
+                continue
+            # v + sign·T > 0 with v = -sign·T + p, p > 0
+            out[v.name] = -sign * t + (0.5 + rng.random(t.shape))
+            solved.add(v.name)
+            break
+    return out if solved else None
 
 
 def _judge(
@@ -1074,7 +1190,7 @@ def singular_at(m: S.Expr, env: Env, *, seed: int = 0, draws: int = 6) -> dict[s
     env, dims = _drawn(env, m)
     for draw_seed in range(seed, seed + draws):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, draw_seed)
+        sizes = draw_sizes(dims, rng, draw_seed, env)
         try:
             value, scale = evaluate_scaled(m, draw_values(env, sizes, rng, orientation=draw_seed // 3), sizes)
         except DomainError:
@@ -1138,7 +1254,7 @@ def _at_degenerate_points(
     worst, evaluated = verdict.max_rel_diff if verdict.draws else 0.0, verdict.draws
     for draw_seed in (seed, seed + 1):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, 0)  # all sizes different and ≥ 2: non-square stays non-square
+        sizes = draw_sizes(dims, rng, 0, env)  # all sizes different and ≥ 2: non-square stays non-square
         try:
             base = draw_values(env, sizes, rng, orientation=draw_seed)
         except DomainError:
@@ -1161,6 +1277,8 @@ def refuted(word: str, v: Array, s: Array) -> bool:
     v, s = v.real, s.real
     if word in NEEDS_SQUARE and rows != cols:
         return True
+    if word in ("fullcolrank", "fullrowrank"):
+        return (rows < cols if word == "fullcolrank" else rows > cols) or _singularity(v, s) <= ZERO
     if word == "invertible":
         if (rows, cols) == (1, 1):
             return abs(v[0, 0]) <= ZERO * s[0, 0]
@@ -1218,7 +1336,7 @@ def _property_counterexample(
 
     for draw_seed in range(seed, seed + draws):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, draw_seed)
+        sizes = draw_sizes(dims, rng, draw_seed, env)
         for positive in (False, True):
             try:
                 values = draw_values(env, sizes, rng, positive=positive, orientation=draw_seed // 3)
@@ -1227,11 +1345,12 @@ def _property_counterexample(
             found = wrong(values, sizes, draw_seed, "")
             if found:
                 return found
-    kind = {"invertible": _MATRIX, "nonzero": _ENTRIES, "positive": _ENTRIES}.get(word)
+    kind = {"invertible": _MATRIX, "fullcolrank": _MATRIX, "fullrowrank": _MATRIX, "nonzero": _ENTRIES,
+            "positive": _ENTRIES}.get(word)
     targets = _targets(term, term) + ([(term, kind)] if kind else [])
     for draw_seed in (seed, seed + 1):
         rng = _rng(draw_seed)
-        sizes = draw_sizes(dims, rng, 0)
+        sizes = draw_sizes(dims, rng, 0, env)
         try:
             base = draw_values(env, sizes, rng, orientation=draw_seed)
         except DomainError:
@@ -1247,16 +1366,18 @@ def _property_counterexample(
 # entry (elementwise): the arguments of the operations whose total convention is
 # discontinuous, or, for sqrt and non-integer powers, piecewise.
 _MATRIX, _SCALAR, _ENTRIES = "singular", "zero", "with a zero entry"
+_KINKED = tuple(n for n, f in S.FUNCTION.items() if f.kink)
+_RANKED = ("logdet", "pinv")  # their conventions apply where the argument loses rank  # their conventions apply at zero entries
 
 
 def _targets(lhs: S.Expr, rhs: S.Expr) -> list[tuple[S.Expr, str]]:
     out: list[tuple[S.Expr, str]] = []
     for side in (lhs, rhs):
         for _, t in S.subterms(side):
-            if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn == "logdet" \
+            if isinstance(t, S.Inverse) or isinstance(t, S.Call) and t.fn in _RANKED \
                     or isinstance(t, S.Power) and t.exponent < 0 and t.exponent.denominator == 1:
                 found = (t.children()[0], _MATRIX)
-            elif isinstance(t, S.Call) and t.fn in ("log", "sqrt") or isinstance(t, S.Power) \
+            elif isinstance(t, S.Call) and t.fn in ("log", "sqrt", *_KINKED) or isinstance(t, S.Power) \
                     and t.exponent.denominator != 1:
                 found = (t.children()[0], _ENTRIES)
             elif isinstance(t, S.Div):
@@ -1303,7 +1424,7 @@ def _variable_points(value: Array, props: frozenset[str], rng: np.random.Generat
     """A variable at 0, of lower rank, with zero entries, with entries ≤ 0 — each as its
     properties allow (a symmetric one stays symmetric, a positive one positive)."""
     r, c = value.shape
-    fixed = props & {"spd", "orthogonal", "invertible"}
+    fixed = props & {"spd", "orthogonal", "invertible", "fullcolrank", "fullrowrank"}
     if not fixed and "positive" not in props:
         yield np.zeros_like(value), "= 0"
     k = min(r, c)

@@ -42,6 +42,8 @@ def _build_lark(parser: str | None = "lalr") -> Lark:
     """The parser; with `parser=None`, a lexer that is built once (lark's `Lark.lex` on a
     parser rebuilds its lexer on every call)."""
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
+    names = [f'"{n}"' for n in (*S.FUNCTION, *doc.SPELLINGS) if n != "d"]
+    grammar += "\n!function: " + " | ".join(names) + " | D\n"
     return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS)
 
 

@@ -59,6 +59,13 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return common
         case S.Add() | S.Sub() if (common := _common_factor(e, env)) is not None:
             return common
+        case S.Add() | S.Sub() if (common := _common_divisor(e, env)) is not None:
+            return common
+        case S.Add() | S.Sub() if (common := _common_last(e, env)) is not None:
+            return common
+        case S.Sub(a, S.Mul(f, S.Sub(S.Var() as p, q))) if _numeral(f) is None and not isinstance(q, S.Var):
+            # a - F (t - Φ w) → a + F (Φ w - t): a residual is written prediction minus target
+            return S.Add(a, S.Mul(f, S.Sub(q, p)))
         case S.Hadamard(a, S.Hadamard(b, c)):  # a ⊙ (b ⊙ c) → a ⊙ b ⊙ c
             return S.Hadamard(S.Hadamard(a, b), c)
         case S.Hadamard(a, b) if _factors(a, env)[0] != 1 or _factors(b, env)[0] != 1:
@@ -97,7 +104,10 @@ def _factors(e: S.Expr, env: Env) -> tuple:
             if isinstance(k, (S.Mul, S.Neg)):
                 c, rest = _factors(k, env)
                 if _scalar(k, env) and not _scalar(e, env) and len(rest) > 1:
-                    rest = [_rebuild(1, rest)]  # the numeral leaves the group, the group stays
+                    if all(_scalar(f, env) for f in rest):  # scalars commute: names first (`t σ(z) x`)
+                        rest = sorted(rest, key=lambda f: not isinstance(f, S.Var))
+                    else:
+                        rest = [_rebuild(1, rest)]  # the numeral leaves the group, the group stays
             else:
                 c, rest = (_numeral(k), []) if _numeral(k) is not None else (1, [k])
             out_c, out = out_c * c, out + rest
@@ -136,6 +146,9 @@ def _product(e: S.Expr, env: Env) -> S.Expr:
     c, factors = _factors(e, env)
     if any(not _scalar(f, env) and not isinstance(f, S.Identity) for f in factors):
         factors = [f for f in factors if not isinstance(f, S.Identity)]  # X⁻ᵀ I → X⁻ᵀ
+    half = len(factors) // 2
+    if half > 1 and factors[:half] == factors[half:] and _scalar(_rebuild(1, factors[:half]), env):
+        return _rebuild(c, [S.Power(_rebuild(1, factors[:half]), 2)])  # xᵀ x xᵀ x → (xᵀ x)²
     out: list[S.Expr] = []
     for f in factors:
         if out and (_inverse_of(out[-1], f) or _inverse_of(f, out[-1])):
@@ -200,6 +213,81 @@ def _common_factor(e: S.Expr, env: Env) -> S.Expr | None:
     # the terms left must be alike in shape (not `(Σ - λ) w` for `Σ w - λ w`)
     shapes = {infer(_rebuild(1, f), env) for _, f in rest}
     return out if len(shapes) == 1 else None
+
+
+def _common_divisor(e: S.Expr, env: Env) -> S.Expr | None:
+    """`a / s - b / s / t` as `(a - b / t) / s`: a divisor every term has, taken out once
+    (the normaliser of a Jacobian, `(I - x xᵀ / (xᵀ x)) / ‖x‖`)."""
+    terms = _terms(e)
+    divisors = [_divisors(t, env) for _, t in terms]
+    shared = [d for d in divisors[0] if all(d in ds for ds in divisors[1:])]
+    if not shared:
+        return None
+    out = None
+    for sign, t in terms:
+        t = _without_divisor(t, shared[0], env)
+        out = t if out is None and sign > 0 else S.Neg(t) if out is None else S.Add(out, t) if sign > 0 else S.Sub(out, t)
+    return S.Div(out, shared[0])
+
+
+def _common_last(e: S.Expr, env: Env) -> S.Expr | None:
+    """`t xᵀ - a xᵀ / s` as `(t - a / s) xᵀ`: a last factor (not 1×1) every term ends with,
+    a quotient's numerator included; `_common_factor` does the sums without quotients."""
+    parts = []
+    for sign, t in _terms(e):
+        divisor = None
+        if isinstance(t, S.Div):
+            t, divisor = t.left, t.right
+        c, fs = _factors(t, env)
+        if len(fs) < 2:
+            return None
+        parts.append((sign * c, fs[:-1], fs[-1], divisor))
+    last = parts[0][2]
+    if _scalar(last, env) or all(d is None for *_, d in parts) or any(p[2] != last for p in parts):
+        return None
+    if len({infer(_rebuild(1, fs), env) for _, fs, _, _ in parts}) != 1:
+        return None
+    inner = None
+    for c, fs, _, d in parts:
+        t = _rebuild(abs(c), fs)
+        t = S.Div(t, d) if d is not None else t
+        inner = (t if c > 0 else S.Neg(t)) if inner is None else S.Add(inner, t) if c > 0 else S.Sub(inner, t)
+    return S.Mul(inner, last)
+
+
+def _divisors(e: S.Expr, env: Env) -> list[S.Expr]:
+    """What `e` is divided by, a product of 1×1 factors also by each factor."""
+    if not isinstance(e, S.Div):
+        return []
+    groups = _scalar_groups(e.right, env)
+    return [e.right, *(groups if len(groups) > 1 else []), *_divisors(e.left, env)]
+
+
+def _scalar_groups(d: S.Expr, env: Env) -> list[S.Expr]:
+    """A 1×1 product as its 1×1 factors, in order: `‖x‖ xᵀ x` → `‖x‖`, `xᵀ x`."""
+    flat, groups, run = _flatten(d), [], []
+    for f in flat:
+        run.append(f)
+        product = _rebuild(1, run)
+        if _scalar(product, env):
+            groups.append(product)
+            run = []
+    return groups if not run else [d]
+
+
+def _flatten(e: S.Expr) -> list[S.Expr]:
+    return _flatten(e.left) + _flatten(e.right) if isinstance(e, S.Mul) else [e]
+
+
+def _without_divisor(e: S.Expr, d: S.Expr, env: Env) -> S.Expr:
+    assert isinstance(e, S.Div)
+    if e.right == d:
+        return e.left
+    groups = _scalar_groups(e.right, env)
+    if d in groups:
+        groups.remove(d)
+        return S.Div(e.left, _rebuild(1, groups))
+    return S.Div(_without_divisor(e.left, d, env), e.right)
 
 
 def _common_numeral(e: S.Expr, env: Env) -> S.Expr | None:

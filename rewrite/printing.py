@@ -235,18 +235,7 @@ _GREEK = dict(
     )
 )
 
-_LATEX_FUNCTIONS = {
-    "tr": r"\operatorname{tr}",
-    "det": r"\det",
-    "logdet": r"\log\det",
-    "sum": r"\operatorname{sum}",
-    "diag": r"\operatorname{diag}",
-    "vec": r"\operatorname{vec}",
-    "exp": r"\exp",
-    "log": r"\log",
-    "sigmoid": r"\sigma",
-    "tanh": r"\tanh",
-}
+_LATEX_FUNCTIONS = {name: f.latex for name, f in S.FUNCTION.items()}
 
 
 def latex_name(name: str) -> str:

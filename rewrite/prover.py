@@ -312,6 +312,11 @@ def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
     G, and the steps (if any) that make it so: a differential that is zero has gradient
     zero, and a 1×1 Jacobian factor `s` in front of a column `dx` is `s I`."""
     kind = S.Frob if form == "frob" else S.Mul
+    if nf == dx or isinstance(nf, S.Neg) and nf.arg == dx:  # f is x itself (or -x): d(x) = 1 : d(x)
+        n = kernel.shape(x).rows
+        g = S.Num(1) if n.is_one else S.Identity(n.to_dim())
+        g = S.Neg(g) if nf != dx else g
+        return g, _linear(kind(g, dx))
     negated = isinstance(nf, S.Neg) and isinstance(nf.arg, kind)
     if negated:
         nf = nf.arg

@@ -143,6 +143,9 @@ def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env
             for prop in decl.props:
                 if prop in NEEDS_SQUARE and not shape.is_square:
                     raise error(f"'{prop}' needs a square matrix, but {name} is {shape}")
+                if _impossible_rank(prop, shape):
+                    need = "rows ≥ columns" if prop == "fullcolrank" else "columns ≥ rows"
+                    raise error(f"'{prop}' needs {need}, but {name} is {shape}")
             infos[name] = VarInfo(name, shape, props, decl.type.kind)
             where[name] = decl.at
     env = Env(infos)
@@ -156,6 +159,14 @@ def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env
 
 def _sized_by(env: Env, size: str) -> str:
     return next(v.name for v in env.values() if size in v.shape.rows.atoms + v.shape.cols.atoms)
+
+
+def _impossible_rank(prop: str, shape: Shape) -> bool:
+    """A full rank that numbers alone rule out (`Mat(2, 3) fullcolrank`)."""
+    r, c = shape.rows, shape.cols
+    if prop not in ("fullcolrank", "fullrowrank") or r.atoms or c.atoms:
+        return False
+    return r.coeff < c.coeff if prop == "fullcolrank" else r.coeff > c.coeff
 
 
 def declared_props(e: S.Expr, env: Env) -> frozenset[str]:
@@ -349,18 +360,22 @@ class _Inference:
         return SCALAR
 
     def _call(self, e: S.Call, fn: str, args: tuple[S.Expr, ...], shapes: list[Shape]) -> Shape:
-        s = shapes[0]
-        if fn in ("tr", "det", "logdet"):
+        s, rule = shapes[0], S.FUNCTION[fn].shape  # the shape rules of `sizes._call`
+        if rule == "square-scalar":
             self._square(e, fn, args[0], s)
+        if rule in ("scalar", "square-scalar"):
             return SCALAR
-        if fn in ("norm", "norm2", "sum"):
-            return SCALAR
-        if fn == "diag":
-            self._require(e, args[0], s, self._unify(s.cols, ONE), "diag needs a column vector")
+        if rule == "diag":  # the shape decides: a square matrix's diagonal, else a vector's matrix
+            r = self.u.resolve_shape(s)
+            if r.rows == r.cols and not r.cols.is_one:
+                return Shape(s.rows, ONE)
+            self._require(e, args[0], s, self._unify(s.cols, ONE), "diag needs a column vector or a square matrix")
             return Shape(s.rows, s.rows)
-        if fn == "vec":
+        if rule == "vec":
             return Shape(s.rows * s.cols, ONE)
-        if fn in S.ELEMENTWISE or fn == "d":
+        if rule == "transpose":
+            return s.transposed()
+        if rule in ("elementwise", "same"):
             return s
         x, sx = args[1], shapes[1]
         if fn in ("grad", "symgrad"):

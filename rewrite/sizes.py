@@ -125,7 +125,8 @@ class Env(Mapping[str, VarInfo]):
 PROPERTIES = S.PROPERTIES
 NEEDS_SQUARE = frozenset({"spd", "invertible", "orthogonal", "symmetric"})
 SQUARE = NEEDS_SQUARE | {"square"}  # the words (properties or conditions) that make a matrix square
-IMPLIES = {"spd": frozenset({"symmetric", "invertible"}), "orthogonal": frozenset({"invertible"})}
+_FULL = frozenset({"invertible", "fullcolrank", "fullrowrank"})
+IMPLIES = {"spd": _FULL | {"symmetric"}, "orthogonal": _FULL, "invertible": _FULL}
 
 
 def filled(cls: type, shape: Shape, **kw: object) -> S.Expr:
@@ -150,8 +151,6 @@ def _size(d: S.Dim | None) -> Size:
 
 
 _SAME = (S.Add, S.Sub, S.Hadamard, S.HadamardDiv)
-_SQUARE_TO_SCALAR = ("tr", "det", "logdet")
-_TO_SCALAR = ("norm", "norm2", "sum")
 
 
 def shape_of(e: S.Expr, env: Mapping[str, VarInfo], cache: dict | None = None) -> Shape:
@@ -214,27 +213,28 @@ def _shape(e: S.Expr, env: Mapping[str, VarInfo], cache: dict | None) -> Shape:
 
 
 def _call(fn: str, kids: list[Shape]) -> Shape:
-    s = kids[0]
-    if fn in _SQUARE_TO_SCALAR:
-        _need(s.is_square, f"{fn} needs a square matrix")
-        return SCALAR
-    if fn in _TO_SCALAR:
-        return SCALAR
-    if fn == "diag":
-        _need(s.cols.is_one, "diag needs a column vector")
-        return Shape(s.rows, s.rows)
-    if fn == "vec":
-        return Shape(s.rows * s.cols, ONE)
-    if fn in S.ELEMENTWISE or fn == "d":
+    """A function's shape by its rule in `syntax.FUNCTION`."""
+    s, rule = kids[0], S.FUNCTION[fn].shape
+    if rule in ("elementwise", "same"):
         return s
+    if rule in ("scalar", "square-scalar"):
+        _need(rule == "scalar" or s.is_square, f"{fn} needs a square matrix")
+        return SCALAR
+    if rule == "diag":  # a vector's diagonal matrix, a square matrix's diagonal (1×1: itself)
+        _need(s.cols.is_one or s.is_square, "diag needs a column vector or a square matrix")
+        return Shape(s.rows, s.rows if s.cols.is_one else ONE)
+    if rule == "vec":
+        return Shape(s.rows * s.cols, ONE)
+    if rule == "transpose":
+        return s.transposed()
     x = kids[1]
-    if fn in ("grad", "symgrad"):
+    if rule == "grad":
         _need(s.is_scalar and (fn == "grad" or x.is_square), f"{fn} needs a scalar (and symgrad a square matrix)")
         return x
-    if fn == "jac":
+    if rule == "jac":
         _need(s.cols.is_one and x.cols.is_one, "jac needs column vectors")
         return Shape(s.rows, x.rows)
-    _need(fn == "hess" and s.is_scalar, f"{fn} needs a scalar")
+    _need(rule == "hess" and s.is_scalar, f"{fn} needs a scalar")
     return Shape(x.rows * x.cols, x.rows * x.cols)  # jac(vec(∇f), vec(X))
 
 

@@ -252,14 +252,56 @@ class Frob(_Binary):
     """Frobenius inner product `A : B` = tr(Aᵀ B)."""
 
 
-# Functions written `name(args)`. `d` is the differential; `grad`, `jac`, `hess` are the
-# derivative forms (`d/dX f`, `∂f/∂X`, `grad(f, X)` all become `Call("grad", (f, X))`).
-FUNCTIONS: dict[str, int] = {
-    **dict.fromkeys("tr det logdet norm norm2 sum diag vec exp log sqrt sigmoid tanh d".split(), 1),
-    **dict.fromkeys(("grad", "jac", "hess", "symgrad"), 2),
+# Functions written `name(args)`: each declared once, here (issue 16). Every other table of
+# functions (the grammar's names, reserved words, shape rules here, in `shapes` and in the
+# e-graph, LaTeX, the API, numpy's implementations in `numeric`) is derived from this one or
+# keyed by the same names, and `tests/test_functions.py` checks that each knows every name.
+# `d` is the differential; `grad`, `jac`, `hess` are the derivative forms (`d/dX f`, `∂f/∂X`,
+# `grad(f, X)` all become `Call("grad", (f, X))`).
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function's arity, shape rule, LaTeX form, where it is smooth, and its value where
+    the usual definition does not apply (docs/SEMANTICS.md)."""
+
+    arity: int
+    shape: str  # elementwise, same, scalar, square-scalar, diag, vec, transpose, grad, jac or hess
+    latex: str
+    smooth: str = ""  # "": wherever its argument is; "never"; or words, one of which its argument
+    #                   (its value, for "value:") must have where it is smooth
+    total: str = ""
+    kink: bool = False  # not smooth where an entry of its argument is 0: derivative claims hold
+    #                     where none is, which a statement assumes of it inside a derivative
+
+
+FUNCTION = {
+    "tr": Function(1, "square-scalar", r"\operatorname{tr}"),
+    "det": Function(1, "square-scalar", r"\det"),
+    "logdet": Function(1, "square-scalar", r"\log\det", "invertible", "log|det A|, 0 if A is singular"),
+    "norm": Function(1, "scalar", r"\operatorname{norm}", "value:invertible", "sqrt(A : A)"),
+    "norm2": Function(1, "scalar", r"\operatorname{norm2}", "", "A : A"),
+    "sum": Function(1, "scalar", r"\operatorname{sum}"),
+    "diag": Function(1, "diag", r"\operatorname{diag}", "", "a vector's diagonal matrix; a square matrix's diagonal"),
+    "vec": Function(1, "vec", r"\operatorname{vec}"),
+    "exp": Function(1, "elementwise", r"\exp"),
+    "log": Function(1, "elementwise", r"\log", "nonzero", "log|a|, log 0 = 0"),
+    "sqrt": Function(1, "elementwise", r"\sqrt", "positive", "0 for a ≤ 0"),
+    "sigmoid": Function(1, "elementwise", r"\sigma"),
+    "tanh": Function(1, "elementwise", r"\tanh"),
+    "abs": Function(1, "elementwise", r"\operatorname{abs}", "nonzero", "|a|", True),
+    "sign": Function(1, "elementwise", r"\operatorname{sign}", "nonzero", "1, 0, -1 (sign(0) = 0)", True),
+    "relu": Function(1, "elementwise", r"\operatorname{relu}", "nonzero", "max(a, 0)", True),
+    "step": Function(1, "elementwise", r"\operatorname{step}", "nonzero", "1 for a > 0, else 0 (step(0) = 0)", True),
+    "pinv": Function(1, "transpose", r"\operatorname{pinv}", "fullcolrank fullrowrank", "Moore–Penrose; pinv(0) = 0"),
+    "d": Function(1, "same", r"\mathrm{d}"),
+    "grad": Function(2, "grad", r"\nabla"),
+    "jac": Function(2, "jac", r"\operatorname{jac}"),
+    "hess": Function(2, "hess", r"\operatorname{hess}"),
+    "symgrad": Function(2, "grad", r"\nabla^{\mathrm{sym}}"),  # (∇f + ∇fᵀ) / 2, S square
 }
 
-ELEMENTWISE = frozenset({"exp", "log", "sqrt", "sigmoid", "tanh"})
+FUNCTIONS: dict[str, int] = {name: f.arity for name, f in FUNCTION.items()}
 DERIVATIVES = frozenset({"grad", "jac", "hess", "symgrad"})  # symgrad(f, S) = (∇f + ∇fᵀ) / 2
 
 
@@ -288,7 +330,8 @@ def _is_variable(x: Expr, fn: str) -> bool:
 # ---------------------------------------------------------------------------
 # Properties a declaration may state (what a file holds is in `document`)
 
-PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const")
+PROPERTIES = ("symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive", "const", "fullcolrank",
+              "fullrowrank")
 
 # ---------------------------------------------------------------------------
 # Traversal

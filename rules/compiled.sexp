@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 203e0f6f09b3c04a71b154d35ffc9b0566996ef7d206fee8aadecf744172a5f8; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 1bd4b6ca334b85516c46e8dd6632ab63e8e5e85df0aa6366d21129970dc7f2d5; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -89,21 +89,23 @@
 (rule d-sum (= (d (sum A)) (sum (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:22
 (rule d-vec (= (d (vec A)) (vec (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:23
 (rule d-diag (= (d (diag x)) (diag (d x))) (vars (x ?x_r 1)) (if (vector x))) ; differential.rules:24
-(rule d-inv (= (d (inv A)) (* (* (neg (inv A)) (d A)) (inv A))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:25
-(rule d-det (= (d (det A)) (* (det A) (tr (* (inv A) (d A))))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:26
-(rule d-logdet (= (d (logdet A)) (tr (* (inv A) (d A)))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:27
-(rule d-norm2 (= (d (norm2 A)) (: (* 2 A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:28
-(rule d-norm (= (d (norm A)) (/ (: A (d A)) (norm A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:29
-(rule d-pow2 (= (d (^ A 2)) (+ (* (d A) A) (* A (d A)))) (vars (A ?A_c ?A_c)) (if (smooth A))) ; differential.rules:30
-(rule d-const (= (d C) (zeros ?C_r ?C_c)) (vars (C ?C_r ?C_c)) (if (const C))) ; differential.rules:31
-(rule d-exp (= (d (exp A)) (had (exp A) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:32
-(rule d-log-div (= (d (log (/ A s))) (- (hdiv (d A) A) (* (/ (d s) s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (smooth A) (smooth s) (nonzero A) (nonzero s))) ; differential.rules:36
-(rule d-log-hdiv (= (d (log (hdiv A B))) (- (hdiv (d A) A) (hdiv (d B) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero A) (nonzero B))) ; differential.rules:37
-(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:38
-(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:39
-(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:40
-(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:41
-(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:42
+(rule d-diag-sq (= (d (diag X)) (diag (d X))) (vars (X ?X_r ?X_r)) (if (square X))) ; differential.rules:25
+(rule d-inv (= (d (inv A)) (* (* (neg (inv A)) (d A)) (inv A))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:26
+(rule d-det (= (d (det A)) (* (det A) (tr (* (inv A) (d A))))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:27
+(rule d-logdet (= (d (logdet A)) (tr (* (inv A) (d A)))) (vars (A ?A_r ?A_r)) (if (invertible A) (smooth A))) ; differential.rules:28
+(rule d-norm2 (= (d (norm2 A)) (: (* 2 A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:29
+(rule d-norm (= (d (norm A)) (/ (: A (d A)) (norm A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:30
+(rule d-pow2 (= (d (^ A 2)) (+ (* (d A) A) (* A (d A)))) (vars (A ?A_c ?A_c)) (if (smooth A))) ; differential.rules:31
+(rule d-const (= (d C) (zeros ?C_r ?C_c)) (vars (C ?C_r ?C_c)) (if (const C))) ; differential.rules:32
+(rule d-exp (= (d (exp A)) (had (exp A) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:33
+(rule d-step (= (d (step A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:36
+(rule d-log-div (= (d (log (/ A s))) (- (hdiv (d A) A) (* (/ (d s) s) (ones ?A_r ?A_c)))) (vars (A ?A_r ?A_c) (s 1 1)) (if (smooth A) (smooth s) (nonzero A) (nonzero s))) ; differential.rules:40
+(rule d-log-hdiv (= (d (log (hdiv A B))) (- (hdiv (d A) A) (hdiv (d B) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero A) (nonzero B))) ; differential.rules:41
+(rule d-log (= (d (log A)) (hdiv (d A) A)) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:42
+(rule d-sqrt (= (d (sqrt A)) (hdiv (d A) (* 2 (sqrt A)))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; differential.rules:43
+(rule d-sigmoid (= (d (sigmoid A)) (had (had (sigmoid A) (sigmoid (neg A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:44
+(rule d-tanh (= (d (tanh A)) (had (- (ones ?A_r ?A_c) (had (tanh A) (tanh A))) (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:45
+(rule d-hdiv (= (d (hdiv A B)) (- (hdiv (d A) B) (hdiv (had A (d B)) (had B B)))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B) (nonzero B))) ; differential.rules:46
 (rule exp-log (= (exp (log A)) A) (vars (A ?A_r ?A_c)) (if (positive A))) ; elementwise.rules:6
 (rule log-exp (= (log (exp A)) A) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:7
 (rule sigmoid-neg (= (sigmoid (neg A)) (- (ones ?A_r ?A_c) (sigmoid A))) (vars (A ?A_r ?A_c)) (if)) ; elementwise.rules:8
@@ -201,20 +203,21 @@
 (rule norm-mul-self (= (* (norm A) (norm A)) (: A A)) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:47
 (rule norm-pow3 (= (^ (norm A) 3) (* (norm A) (norm2 A))) (vars (A ?A_r ?A_c)) (if)) ; frobenius.rules:48
 (rule frob-d-diag (= (: A (diag B)) (: (* (had (I ?B_r) A) (ones ?B_r)) B)) (vars (A ?B_r ?B_r) (B ?B_r 1)) (if (vector B) (differential B))) ; frobenius.rules:51
-(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:54
-(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:55
-(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:56
-(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:57
-(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:58
-(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:59
-(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:60
-(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:61
-(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:62
-(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:63
-(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:64
-(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:65
-(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:66
-(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:67
+(rule frob-d-diag-sq (= (: a (diag X)) (: (diag a) X)) (vars (X ?X_r ?X_r) (a ?X_r 1)) (if (vector a) (square X) (differential X))) ; frobenius.rules:52
+(rule jac-d-assoc (= (* A (* B C)) (* (* A B) C)) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential B) (differential C))) ; frobenius.rules:55
+(rule jac-d-scale (= (* s (* B C)) (* (* s B) C)) (vars (B ?B_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nondifferential B) (differential C))) ; frobenius.rules:56
+(rule jac-d-collect (= (+ (* A C) (* B C)) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:57
+(rule jac-d-collect-sub (= (- (* A C) (* B C)) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:58
+(rule jac-d-outer (= (* (: x y) z) (* (* z (T x)) y)) (vars (x ?y_r 1) (y ?y_r 1) (z ?z_r 1)) (if (vector x) (vector y) (vector z) (nondifferential x) (differential y) (nondifferential z))) ; frobenius.rules:59
+(rule jac-d-collect-s (= (+ (* A C) (* s C)) (* (+ A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:60
+(rule jac-d-collect-s2 (= (+ (* s C) (* A C)) (* (+ (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:61
+(rule jac-d-collect-s3 (= (- (* A C) (* s C)) (* (- A (* s (I ?C_r))) C)) (vars (A ?C_r ?C_r) (C ?C_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:62
+(rule jac-d-collect-s4 (= (- (* s C) (* A C)) (* (- (* s (I ?A_r)) A) C)) (vars (A ?A_r ?A_r) (C ?A_r ?C_c) (s 1 1)) (if (nonscalar A) (differential C))) ; frobenius.rules:63
+(rule jac-d-div (= (/ C s) (* (/ 1 s) C)) (vars (C ?C_r ?C_c) (s 1 1)) (if (differential C) (nonscalar C))) ; frobenius.rules:64
+(rule jac-d-add-neg (= (+ (* A C) (neg (* B C))) (* (- A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:65
+(rule jac-d-neg-add (= (+ (neg (* A C)) (* B C)) (* (- B A) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:66
+(rule jac-d-neg-sub (= (- (neg (* A C)) (* B C)) (neg (* (+ A B) C))) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:67
+(rule jac-d-sub-neg (= (- (* A C) (neg (* B C))) (* (+ A B) C)) (vars (A ?B_r ?C_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential C))) ; frobenius.rules:68
 (rule had-comm (= (had A B) (had B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; hadamard.rules:4
 (rule had-assoc (= (had (had A B) C) (had A (had B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:5
 (rule had-dist (= (had A (+ B C)) (+ (had A B) (had A C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; hadamard.rules:6
@@ -237,6 +240,16 @@
 (rule diag-ones (= (* (diag x) (ones ?x_r)) x) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:25
 (rule diag-inv-nf (= (inv (diag x)) (diag (hdiv (ones ?x_r) x))) (vars (x ?x_r 1)) (if (vector x) (nonzero x))) ; hadamard.rules:26
 (rule had-diag-diag (= (had (diag x) (diag y)) (diag (had x y))) (vars (x ?y_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; hadamard.rules:27
+(rule diag-diag (= (diag (diag x)) x) (vars (x ?x_r 1)) (if (vector x))) ; hadamard.rules:30
+(rule diag-of-square (= (diag X) (* (had (I ?X_r) X) (ones ?X_r))) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:31
+(rule tr-ones-diag (= (* (T (ones ?X_r)) (diag X)) (tr X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:32
+(rule sum-diag-sq (= (sum (diag X)) (tr X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:33
+(rule diag-sq-tp (= (diag (T X)) (diag X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:34
+(rule diag-sq-had-id (= (diag (had (I ?X_r) X)) (diag X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:35
+(rule diag-sq-had (= (diag (had X Y)) (had (diag X) (diag Y))) (vars (X ?Y_c ?Y_c) (Y ?Y_c ?Y_c)) (if (square X))) ; hadamard.rules:36
+(rule diag-sq-diag (= (diag (diag (diag X))) (diag X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:37
+(rule diag-sq-outer (= (diag (* x (T y))) (had x y)) (vars (x 1 1) (y 1 1)) (if (vector x) (vector y))) ; hadamard.rules:38
+(rule diag-sq-id (= (diag (I ?2)) (ones ?2)) (vars) (if)) ; hadamard.rules:39
 (rule inv-left (= (* (inv A) A) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:8
 (rule inv-right (= (* A (inv A)) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:9
 (rule inv-inv (= (inv (inv A)) A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:10
@@ -262,26 +275,29 @@
 (rule inv-sum-inv-r (= (inv (+ (inv A) (inv B))) (* (* B (inv (+ A B))) A)) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:30
 (rule push-shift (= (* (inv (+ (* A B) (* s (I ?A_r)))) A) (* A (inv (+ (* B A) (* s (I ?B_r)))))) (vars (A ?A_r ?B_r) (B ?B_r ?A_r) (s 1 1)) (if (invertible (+ (* A B) (* s (I ?A_r)))) (invertible (+ (* B A) (* s (I ?B_r)))))) ; inverse.rules:31
 (rule push-shift-s (= (* (inv (+ (* A B) (* s (I ?A_r)))) A) (* A (inv (+ (* B A) (* s (I ?B_r)))))) (vars (A ?A_r ?B_r) (B ?B_r ?A_r) (s 1 1)) (if (invertible s))) ; inverse.rules:32
-(rule inv-id-plus (= (inv (+ (I ?A_c) A)) (- (I ?A_c) (* A (inv (+ (I ?A_c) A))))) (vars (A ?A_c ?A_c)) (if (invertible (+ (I ?A_c) A)))) ; inverse.rules:33
-(rule inv-id-plus-r (= (inv (+ (I ?A_c) A)) (- (I ?A_c) (* (inv (+ (I ?A_c) A)) A))) (vars (A ?A_c ?A_c)) (if (invertible (+ (I ?A_c) A)))) ; inverse.rules:34
-(rule inv-id-plus-ab (= (inv (+ (I ?B_c) (* A B))) (- (I ?B_c) (* (* A (inv (+ (I ?B_r) (* B A)))) B))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if (invertible (+ (I ?B_c) (* A B))))) ; inverse.rules:35
-(rule inv-id-plus-inv (= (inv (+ (I ?A_r) (inv A))) (* A (inv (+ A (I ?A_r))))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:36
-(rule inv-id-plus-inv-r (= (inv (+ (I ?A_r) (inv A))) (* (inv (+ A (I ?A_r))) A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:37
-(rule inv-shift-comm (= (* A (inv (+ A (I ?A_r)))) (* (inv (+ A (I ?A_r))) A)) (vars (A ?A_r ?A_r)) (if)) ; inverse.rules:38
-(rule inv-sum-factor (= (+ (inv A) (inv B)) (* (* (inv A) (+ A B)) (inv B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:39
-(rule inv-split (= (* A (inv (+ A B))) (- (I ?B_c) (* B (inv (+ A B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:40
-(rule inv-split-r (= (* (inv (+ A B)) A) (- (I ?B_c) (* (inv (+ A B)) B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:41
-(rule inv-div (= (inv (/ A s)) (* s (inv A))) (vars (A ?A_r ?A_r) (s 1 1)) (if (square A))) ; inverse.rules:42
-(rule sherman-morrison-w (= (inv (+ A (* (* s x) (T y)))) (- (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (+ 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (+ A (* (* s x) (T y)))))) ; inverse.rules:46
-(rule sherman-morrison-minus (= (inv (- A (* x (T y)))) (+ (inv A) (/ (* (* (* (inv A) x) (T y)) (inv A)) (- 1 (* (* (T y) (inv A)) x))))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* x (T y)))))) ; inverse.rules:47
-(rule sherman-morrison-w-minus (= (inv (- A (* (* s x) (T y)))) (+ (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (- 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* (* s x) (T y)))))) ; inverse.rules:48
-(rule sm-applied-w (= (* (inv (+ A (* (* s x) (T y)))) x) (/ (* (inv A) x) (+ 1 (* (* (* s (T y)) (inv A)) x)))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y))) ; inverse.rules:51
-(rule sm-solve (= (* (inv (+ A (* x (T y)))) z) (- (* (inv A) z) (/ (* (* (* (* (T y) (inv A)) z) (inv A)) x) (+ 1 (* (* (T y) (inv A)) x))))) (vars (A ?z_r ?z_r) (x ?z_r 1) (y ?z_r 1) (z ?z_r 1)) (if (invertible A) (vector x) (vector y) (vector z) (invertible (+ A (* x (T y)))))) ; inverse.rules:52
-(rule woodbury-applied (= (* (inv (+ A (* (* U C) V))) U) (* (* (* (inv A) U) (inv (+ (inv C) (* (* V (inv A)) U)))) (inv C))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:55
-(rule woodbury-applied-r (= (* V (inv (+ A (* (* U C) V)))) (* (* (* (inv C) (inv (+ (inv C) (* (* V (inv A)) U)))) V) (inv A))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:56
-(rule woodbury-cov (= (inv (+ (inv P) (* (* (T B) (inv R)) B))) (- P (* (* (* (* P (T B)) (inv (+ (* (* B P) (T B)) R))) B) P))) (vars (B ?R_r ?B_c) (P ?B_c ?B_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* B P) (T B)) R)))) ; inverse.rules:59
-(rule inv-tp-congruence (= (inv (* (* (T A) (T B)) A)) (T (inv (* (* (T A) B) A)))) (vars (A ?B_c ?A_c) (B ?B_c ?B_c)) (if (square (* (* (T A) B) A)))) ; inverse.rules:63
-(rule inv-tp-congruence-t (= (inv (* (* A (T B)) (T A))) (T (inv (* (* A B) (T A))))) (vars (A ?A_r ?B_c) (B ?B_c ?B_c)) (if (square (* (* A B) (T A))))) ; inverse.rules:64
+(rule push-shift-ws (= (* (inv (+ (* (* t A) B) (* s (I ?A_r)))) A) (* A (inv (+ (* (* t B) A) (* s (I ?B_r)))))) (vars (A ?A_r ?B_r) (B ?B_r ?A_r) (s 1 1) (t 1 1)) (if (invertible s))) ; inverse.rules:33
+(rule inv-id-plus (= (inv (+ (I ?A_c) A)) (- (I ?A_c) (* A (inv (+ (I ?A_c) A))))) (vars (A ?A_c ?A_c)) (if (invertible (+ (I ?A_c) A)))) ; inverse.rules:34
+(rule inv-id-plus-r (= (inv (+ (I ?A_c) A)) (- (I ?A_c) (* (inv (+ (I ?A_c) A)) A))) (vars (A ?A_c ?A_c)) (if (invertible (+ (I ?A_c) A)))) ; inverse.rules:35
+(rule inv-id-plus-ab (= (inv (+ (I ?B_c) (* A B))) (- (I ?B_c) (* (* A (inv (+ (I ?B_r) (* B A)))) B))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if (invertible (+ (I ?B_c) (* A B))))) ; inverse.rules:36
+(rule inv-id-plus-inv (= (inv (+ (I ?A_r) (inv A))) (* A (inv (+ A (I ?A_r))))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:37
+(rule inv-id-plus-inv-r (= (inv (+ (I ?A_r) (inv A))) (* (inv (+ A (I ?A_r))) A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:38
+(rule inv-shift-comm (= (* A (inv (+ A (I ?A_r)))) (* (inv (+ A (I ?A_r))) A)) (vars (A ?A_r ?A_r)) (if)) ; inverse.rules:39
+(rule inv-sum-factor (= (+ (inv A) (inv B)) (* (* (inv A) (+ A B)) (inv B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (invertible A) (invertible B))) ; inverse.rules:40
+(rule inv-split (= (* A (inv (+ A B))) (- (I ?B_c) (* B (inv (+ A B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:41
+(rule inv-split-r (= (* (inv (+ A B)) A) (- (I ?B_c) (* (inv (+ A B)) B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if (invertible (+ A B)))) ; inverse.rules:42
+(rule inv-div (= (inv (/ A s)) (* s (inv A))) (vars (A ?A_r ?A_r) (s 1 1)) (if (square A))) ; inverse.rules:43
+(rule sherman-morrison-w (= (inv (+ A (* (* s x) (T y)))) (- (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (+ 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (+ A (* (* s x) (T y)))))) ; inverse.rules:47
+(rule sherman-morrison-minus (= (inv (- A (* x (T y)))) (+ (inv A) (/ (* (* (* (inv A) x) (T y)) (inv A)) (- 1 (* (* (T y) (inv A)) x))))) (vars (A ?y_r ?y_r) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* x (T y)))))) ; inverse.rules:48
+(rule sherman-morrison-w-minus (= (inv (- A (* (* s x) (T y)))) (+ (inv A) (/ (* (* (* (* s (inv A)) x) (T y)) (inv A)) (- 1 (* (* (* s (T y)) (inv A)) x))))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y) (invertible (- A (* (* s x) (T y)))))) ; inverse.rules:49
+(rule sm-applied-w (= (* (inv (+ A (* (* s x) (T y)))) x) (/ (* (inv A) x) (+ 1 (* (* (* s (T y)) (inv A)) x)))) (vars (A ?y_r ?y_r) (s 1 1) (x ?y_r 1) (y ?y_r 1)) (if (invertible A) (vector x) (vector y))) ; inverse.rules:52
+(rule sm-solve (= (* (inv (+ A (* x (T y)))) z) (- (* (inv A) z) (/ (* (* (* (* (T y) (inv A)) z) (inv A)) x) (+ 1 (* (* (T y) (inv A)) x))))) (vars (A ?z_r ?z_r) (x ?z_r 1) (y ?z_r 1) (z ?z_r 1)) (if (invertible A) (vector x) (vector y) (vector z) (invertible (+ A (* x (T y)))))) ; inverse.rules:53
+(rule woodbury-applied (= (* (inv (+ A (* (* U C) V))) U) (* (* (* (inv A) U) (inv (+ (inv C) (* (* V (inv A)) U)))) (inv C))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:56
+(rule woodbury-applied-r (= (* V (inv (+ A (* (* U C) V)))) (* (* (* (inv C) (inv (+ (inv C) (* (* V (inv A)) U)))) V) (inv A))) (vars (A ?V_c ?V_c) (C ?V_r ?V_r) (U ?V_c ?V_r) (V ?V_r ?V_c)) (if (invertible A) (invertible C))) ; inverse.rules:57
+(rule woodbury-cov (= (inv (+ (inv P) (* (* (T B) (inv R)) B))) (- P (* (* (* (* P (T B)) (inv (+ (* (* B P) (T B)) R))) B) P))) (vars (B ?R_r ?B_c) (P ?B_c ?B_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* B P) (T B)) R)))) ; inverse.rules:60
+(rule inv-tp-congruence (= (inv (* (* (T A) (T B)) A)) (T (inv (* (* (T A) B) A)))) (vars (A ?B_c ?A_c) (B ?B_c ?B_c)) (if (square (* (* (T A) B) A)))) ; inverse.rules:64
+(rule inv-tp-congruence-t (= (inv (* (* A (T B)) (T A))) (T (inv (* (* A B) (T A))))) (vars (A ?A_r ?B_c) (B ?B_c ?B_c)) (if (square (* (* A B) (T A))))) ; inverse.rules:65
+(rule inv-div-sum (= (inv (+ (/ A s) B)) (* s (inv (+ A (* s B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c) (s 1 1)) (if (nonzero s))) ; inverse.rules:69
+(rule inv-div-sum-s (= (inv (+ (* (/ s t) A) B)) (* t (inv (+ (* s A) (* t B))))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c) (s 1 1) (t 1 1)) (if (nonzero t))) ; inverse.rules:70
 (rule kron-mixed (= (* (kron A B) (kron C D)) (kron (* A C) (* B D))) (vars (A ?A_r ?C_r) (B ?B_r ?D_r) (C ?C_r ?C_c) (D ?D_r ?D_c)) (if)) ; kronecker.rules:5
 (rule kron-tp (= (T (kron A B)) (kron (T A) (T B))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:6
 (rule kron-assoc (= (kron (kron A B) C) (kron A (kron B C))) (vars (A ?A_r ?A_c) (B ?B_r ?B_c) (C ?C_r ?C_c)) (if)) ; kronecker.rules:7
@@ -314,6 +330,49 @@
 (rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:38
 (rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:39
 (rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:40
+(rule abs-sign (= (had (sign A) A) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:8
+(rule sign-abs (= (had (sign A) (abs A)) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:9
+(rule relu-step (= (had (step A) A) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:10
+(rule relu-diff (= (- (relu A) (relu (neg A))) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:11
+(rule relu-sum (= (+ (relu A) (relu (neg A))) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:12
+(rule relu-half (= (/ (+ A (abs A)) 2) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:13
+(rule sign-step (= (- (step A) (step (neg A))) (sign A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:14
+(rule abs-neg (= (abs (neg A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:15
+(rule sign-neg (= (sign (neg A)) (neg (sign A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:16
+(rule relu-relu (= (relu (relu A)) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:17
+(rule abs-abs (= (abs (abs A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:18
+(rule abs-relu (= (abs (relu A)) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:19
+(rule relu-abs (= (relu (abs A)) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:20
+(rule abs-scale (= (abs (* s A)) (* (abs s) (abs A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; nonsmooth.rules:21
+(rule sign-scale (= (sign (* s A)) (* (sign s) (sign A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; nonsmooth.rules:22
+(rule abs-square (= (had (abs A) (abs A)) (had A A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:23
+(rule frob-sign-self (= (: (sign A) A) (sum (abs A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:24
+(rule abs-had (= (abs (had A B)) (had (abs A) (abs B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; nonsmooth.rules:25
+(rule sign-had (= (sign (had A B)) (had (sign A) (sign B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; nonsmooth.rules:26
+(rule abs-tp (= (abs (T A)) (T (abs A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:27
+(rule sign-tp (= (sign (T A)) (T (sign A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:28
+(rule relu-tp (= (relu (T A)) (T (relu A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:29
+(rule step-tp (= (step (T A)) (T (step A))) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:30
+(rule d-abs (= (d (abs A)) (had (sign A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:38
+(rule d-relu (= (d (relu A)) (had (step A) (d A))) (vars (A ?A_r ?A_c)) (if (smooth A))) ; nonsmooth.rules:39
+(rule d-sign (= (d (sign A)) (zeros ?A_r ?A_c)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:41
+(rule penrose-1 (= (* (* A (pinv A)) A) A) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:9
+(rule penrose-2 (= (* (* (pinv A) A) (pinv A)) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:10
+(rule penrose-3 (= (T (* A (pinv A))) (* A (pinv A))) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:11
+(rule penrose-4 (= (T (* (pinv A) A)) (* (pinv A) A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:12
+(rule pinv-tp (= (pinv (T A)) (T (pinv A))) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:13
+(rule pinv-pinv (= (pinv (pinv A)) A) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:14
+(rule pinv-scale (= (pinv (* s A)) (* (inv s) (pinv A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; pinv.rules:15
+(rule pinv-gram (= (* (pinv (* (T A) A)) (T A)) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:16
+(rule pinv-gram-t (= (* (T A) (pinv (* A (T A)))) (pinv A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:17
+(rule pinv-zero (= (pinv Z) (zeros ?Z_c ?Z_r)) (vars (Z ?Z_r ?Z_c)) (if (zero Z))) ; pinv.rules:18
+(rule penrose-1-tp (= (* (* (T A) A) (pinv A)) (T A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:21
+(rule penrose-1-tp-r (= (* (* (pinv A) A) (T A)) (T A)) (vars (A ?A_r ?A_c)) (if)) ; pinv.rules:22
+(rule pinv-fullcol (= (pinv A) (* (inv (* (T A) A)) (T A))) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; pinv.rules:24
+(rule pinv-left (= (* (pinv A) A) (I ?A_c)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; pinv.rules:25
+(rule pinv-fullrow (= (pinv A) (* (T A) (inv (* A (T A))))) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; pinv.rules:26
+(rule pinv-right (= (* A (pinv A)) (I ?A_r)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; pinv.rules:27
+(rule pinv-inv (= (pinv A) (inv A)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; pinv.rules:28
 (rule spd-symmetric (is symmetric A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:7
 (rule spd-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (spd A))) ; properties.rules:8
 (rule orth-invertible (is invertible A) (vars (A ?A_r ?A_r)) (if (orthogonal A))) ; properties.rules:9
@@ -389,7 +448,17 @@
 (rule spd-plus-gram-t (is spd (+ A (* B (T B)))) (vars (A ?B_r ?B_r) (B ?B_r ?B_c)) (if (spd A))) ; properties.rules:88
 (rule frob-self-invertible (is invertible (: A A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:89
 (rule norm2-self-invertible (is invertible (norm2 A)) (vars (A ?A_r ?A_c)) (if (invertible (norm A)))) ; properties.rules:90
-(rule size-pow-invertible (is invertible (pow c (size ?size_n))) (vars (c 1 1)) (if (invertible c))) ; properties.rules:92
+(rule invertible-fullcolrank (is fullcolrank A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:93
+(rule invertible-fullrowrank (is fullrowrank A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; properties.rules:94
+(rule tp-fullrowrank (is fullrowrank (T A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:95
+(rule tp-fullcolrank (is fullcolrank (T A)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:96
+(rule prod-fullcolrank (is fullcolrank (* A B)) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (fullcolrank A) (fullcolrank B))) ; properties.rules:97
+(rule prod-fullrowrank (is fullrowrank (* A B)) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (fullrowrank A) (fullrowrank B))) ; properties.rules:98
+(rule gram-invertible (is invertible (* (T A) A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:99
+(rule gram-t-invertible (is invertible (* A (T A))) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:100
+(rule pinv-fullrowrank (is fullrowrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:101
+(rule pinv-fullcolrank (is fullcolrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:102
+(rule size-pow-invertible (is invertible (pow c (size ?size_n))) (vars (c 1 1)) (if (invertible c))) ; properties.rules:104
 (rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
 (rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
 (rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6

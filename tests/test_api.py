@@ -319,3 +319,16 @@ def test_the_package_exports():
         assert issubclass(error, rewrite.RewriteError)
     assert "sum" not in rewrite.__all__ and rewrite.sum is sum_
     assert all(hasattr(rewrite, name) for name in rewrite.__all__)
+
+
+def test_the_issue_16_builders():
+    """abs (Python's own or `abs_`), sign, relu, step, pinv and diag of a square matrix."""
+    assert show(abs(x).expr) == "abs(x)" and api.abs_(x).expr == abs(x).expr
+    assert show((api.sign(x) + api.relu(x) - api.step(x)).expr) == "sign(x) + relu(x) - step(x)"
+    assert prove(grad(sum_(abs(x)), x), api.sign(x))
+    assert prove(grad(b.T @ api.relu(A @ x), x), A.T @ hadamard(b, api.step(A @ x)))
+    assert prove(grad(sum_(abs(x)), x), ones("n")).outcome == "false"
+    F = Mat("F", "m", "n", "fullcolrank")
+    assert prove(api.pinv(F) @ F, eye("n"))
+    assert prove(api.pinv(A) @ A, eye("n")).outcome == "false"
+    assert prove(tr(Y), ones("n").T @ diag(Y))

@@ -55,6 +55,12 @@ EQUALLY_SIMPLE = {
     "magnus_neudecker.proof::m20": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "matrix_functions.proof::grad_tr_inv": ("-X⁻ᵀ Aᵀ X⁻ᵀ", TRANSPOSE_OUT),
     "notation.proof::s2": ("-X⁻ᵀ²", f"{TRANSPOSE_OUT}, X⁻ᵀ X⁻ᵀ written as a square"),
+    "heldout2_ml_grads.proof::ce_full_W": ("(t - exp(W x) / sum(exp(W x))) xᵀ", "sum(·) for onesᵀ(·)"),
+    "prml.proof::p3": ("λ w + Φᵀ (Φ w - t)", "the same sum in the other order"),
+    "more.proof::t20": ("(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)²",
+                        "the quotient rule's two terms, as heldout2_ml_grads.proof::rayleigh_grad writes them"),
+    "heldout_hard.proof::h_jac_normalize": ("(I - x xᵀ / (xᵀ x)) / ‖x‖",
+                                            "xᵀ x for ‖x‖², as heldout3_magnus.proof::j_normalize writes it"),
     # issue 16: Kronecker sums are not factored back (`I ⊗ A + I ⊗ Aᵀ` for `I ⊗ (A + Aᵀ)`), a
     # Kronecker product of vectors not folded into `x xᵀ`, and a half written as 0.5
     "matrix_hessians.proof::hess_trace_quad": ("I ⊗ A + I ⊗ Aᵀ", "the Kronecker product distributed"),
@@ -122,18 +128,51 @@ EQUALLY_SIMPLE = {
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
 PRESENTATION = {
-    "more.proof::t20": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, no square",
-    "prml.proof::p3": "`λ w - Φᵀ (t - Φ w)`: the terms in the other order and the sign turned round",
-    "heldout_hard.proof::h_jac_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
-    "heldout2_ml_grads.proof::ce_full_W": "`t xᵀ - exp(W x) xᵀ / sum(exp(W x))`: xᵀ not taken out of the sum",
-    "heldout2_ml_grads.proof::rayleigh_grad": "`(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x xᵀ x)`: no common denominator, "
-                                              "no square",
     "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
                                           "person writes det(A X B) X⁻ᵀ",
-    "heldout3_magnus.proof::j_normalize": "`I / ‖x‖ - x xᵀ / ‖x‖ / (xᵀ x)`: no common denominator, xᵀ x for ‖x‖²",
-    "heldout3_ml.proof::logistic_pm1": "`-(sigmoid(-t wᵀ x) t) x`: the scalar t after the sigmoid, in parentheses",
     "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
-    "heldout3_ml.proof::rayleigh": "`2 S x / (xᵀ x) - 2 (xᵀ S x) x / (xᵀ x xᵀ x)`: no square",
+}
+
+# Issue 15's new statements (proofs/reach_*.proof): derived, certified and equal to the claim,
+# but printed differently from how their authors wrote them (the presentation search does
+# not reach the written form). Listed, not hidden: each one printed the written way fails.
+PRESENTATION_REACH = {
+    "reach_hadamard.proof::ones_had_grad": "`ones(m) ones(1, n) ⊙ B`",
+    "reach_hadamard.proof::ones_had_sq_grad": "`2 (ones(m) ones(1, n) ⊙ A)`",
+    "reach_hadamard.proof::ones_had_vec_grad": "`2 (y ⊙ x)`",
+    "reach_hypotheses.proof::grad_cosine_prod": "`(y / ‖y‖ - xᵀ y ‖y‖ x / (‖x‖ ‖y‖)²) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_sqrt": "`(I - x xᵀ / ‖x‖²) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_proj": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_unit_affine": "`(M - M x (M x)ᵀ M / ((M x)ᵀ M x)) / ‖M x‖`",
+    "reach_jacobians.proof::jac_unit_centered": "`(I - (x - c) (x - c)ᵀ / ((x - c)ᵀ (x - c))) / ‖x - c‖`",
+    "reach_jacobians.proof::grad_cosine": "`(y - xᵀ y x / (xᵀ x)) / ‖x‖ / ‖y‖`",
+    "reach_jacobians.proof::jac_unit_outer": "`(I - x xᵀ / (xᵀ x)) / ‖x‖`",
+    "reach_jacobians.proof::jac_sum_normalise": "`I / sum(x) - x ones / sum(x)²`",
+    "reach_jacobians.proof::jac_softmax": "`diag(exp(z)) / sum(exp(z)) - exp(z) exp(z)ᵀ / sum(exp(z))²`",
+    "reach_jacobians.proof::jac_log_softmax": "`I - ones (exp(z) / sum(exp(z)))ᵀ`",
+    "reach_jacobians.proof::hess_ce_logits": "`diag(exp(z)) / sum(exp(z)) - exp(z) exp(z)ᵀ / sum(exp(z))²`",
+    "reach_jacobians.proof::hess_ce_params":
+        "`Xᵀ diag(exp(X w)) X / sum(exp(X w)) - Xᵀ exp(X w) exp(X w)ᵀ X / sum(exp(X w))²`",
+    "reach_jacobians.proof::pos_barrier_hess": "`diag(x ⊙ x)⁻¹`",
+    "reach_jacobians.proof::logdet_diag_hess_Q": "`(Q + diag(x))⁻ᵀ ⊙ (Q + diag(x))⁻¹`",
+    "reach_jacobians.proof::logdet_diag_only": "`diag(q ⊙ q)⁻¹`",
+    "reach_jacobians.proof::grad_logdet_VtAV": "`Q V (Vᵀ Q V)⁻¹ + Qᵀ V (Vᵀ Q V)⁻ᵀ`",
+    "reach_ridge.proof::ridge_grad_zero": "`2 (Xᵀ (X w - y) + λ w)`",
+    "reach_softmax.proof::ce_grad_logits_bc": "`exp(z) sum(y) / sum(exp(z)) - y`",
+    "reach_softmax.proof::ce_grad_features": "`(Wᵀ exp(W φ) ones / sum(exp(W φ)) - Wᵀ) t`",
+    "reach_softmax.proof::mlr_grad": "`Φᵀ (exp(Φ Wm) ⊘ (exp(Φ Wm) ones(k) ones(1, k)) - T)`",
+    "reach_softmax.proof::mlr_grad_weighted":
+        "`-Φᵀ (T - T ones(k) ones(1, k) ⊙ exp(Φ Wm) ⊘ (exp(Φ Wm) ones(k) ones(1, k)))`",
+    "reach_softmax.proof::mlr_grad_columns":
+        "`(ones(k) ones(1, k) Tc ⊙ (exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc))) - Tc) Xcᵀ`",
+    "reach_softmax.proof::mlr_grad_columns_1": "`(exp(W Xc) ⊘ (ones(k) ones(1, k) exp(W Xc)) - Tc) Xcᵀ`",
+    "reach_softmax.proof::net_ce_W1":
+        "`W₂ᵀ exp(W₂ tanh(W₁ x)) ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ / sum(exp(W₂ tanh(W₁ x))) - W₂ᵀ t ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)) xᵀ`",
+    "reach_softmax.proof::net_ce_x":
+        "`W₁ᵀ (W₂ᵀ exp(W₂ tanh(W₁ x)) ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x))) / sum(exp(W₂ tanh(W₁ x))) - W₁ᵀ (W₂ᵀ t ⊙ (ones - tanh(W₁ x) ⊙ tanh(W₁ x)))`",
+    "reach_softmax.proof::net_ce_W1_sig":
+        "`W₂ᵀ exp(W₂ sigmoid(W₁ x)) ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x)) xᵀ / sum(exp(W₂ sigmoid(W₁ x))) - W₂ᵀ t ⊙ sigmoid(W₁ x) ⊙ (ones - sigmoid(W₁ x)) xᵀ`",
 }
 
 # The presentation search is counted in rounds (`check.PRESENTATION`), so no derived form
@@ -142,6 +181,9 @@ TIMING_DEPENDENT: tuple[str, ...] = ()
 
 # Claims `rewrite check` proves that `derive` does not find (none today).
 NOT_DERIVED: dict[str, str] = {
+    "reach_jacobians.proof::grad_det_VtAV": "derive refuses a gradient written with (Vᵀ Q V)⁻¹: it is singular for a "
+                                            "wide V; the claim is proved under its hypothesis by `check`",
+    "reach_jacobians.proof::grad_det_VtSV": "the same with S spd",
     "symmetric_gradients.proof::sym_gauss_loglik": "the gradient's chain uses Σ's symmetry inside d(·), which "
                                                    "the kernel refuses for a varying Σ (the claim itself is proved)",
 }
@@ -191,7 +233,7 @@ def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     assert verdict.agrees, verdict.counterexample.describe() if verdict.counterexample else verdict.reason
 
 
-@pytest.mark.parametrize("claim_id", marked(CLAIMS, PRESENTATION | NOT_DERIVED, TIMING_DEPENDENT))
+@pytest.mark.parametrize("claim_id", marked(CLAIMS, PRESENTATION | PRESENTATION_REACH | NOT_DERIVED, TIMING_DEPENDENT))
 def test_derived_in_the_claims_form(claim_id: str) -> None:
     """(c): printed as the person printed it, or as the equally simple form listed."""
     stmt, _, found, _ = derived(claim_id)
@@ -203,7 +245,7 @@ def test_derived_in_the_claims_form(claim_id: str) -> None:
 
 def test_lists_name_claims_that_exist() -> None:
     """A renamed or removed claim must not leave the lists checking nothing."""
-    listed = set(ISSUE_5) | set(EQUALLY_SIMPLE) | set(PRESENTATION) | set(NOT_DERIVED) | set(TIMING_DEPENDENT)
+    listed = set(ISSUE_5) | set(EQUALLY_SIMPLE) | set(PRESENTATION) | set(PRESENTATION_REACH) | set(NOT_DERIVED) | set(TIMING_DEPENDENT)
     assert listed <= set(CLAIMS), sorted(listed - set(CLAIMS))
     assert not set(NOT_DERIVED) & (set(PRESENTATION) | set(ISSUE_5))  # the issue's list must be derived
 
@@ -244,3 +286,16 @@ def test_derive_does_not_invert_a_singular_matrix() -> None:
     assert "singular" in proof.message
     gradient, proof = derive("det(Xᵀ X)", "X", let=["X: Mat(n, n) invertible"])
     assert proof, proof.message
+
+
+@pytest.mark.parametrize("f, let, wrt, kind, want", [
+    ("s", "s: Scalar", "s", "grad", "1"),
+    ("-s", "s: Scalar", "s", "grad", "-1"),
+    ("sᵀ", "s: Scalar", "s", "grad", "1"),
+    ("x", "x: Vec(n)", "x", "jac", "I"),
+])
+def test_derive_the_variable_itself(f: str, let: str, wrt: str, kind: str, want: str) -> None:
+    """The campaign's commonest miss: a function that is its variable has gradient 1 (I)."""
+    found, proof = derive(f, wrt, kind=kind, let=[let])
+    assert proof, proof.message
+    assert show(strip_sizes(found)) == want

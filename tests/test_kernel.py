@@ -75,6 +75,9 @@ FORGERIES = {
     "push-shift-zero-shift": ["step 2 (push-shift", "(+ (* B A) (* s (I ?B_r))) invertible' is not known"],
     "push-shift-s-zero-shift": ["step 2 (push-shift-s", "'s invertible' is not known to hold"],
     "derivative-at-a-kink": ["step 2 (d-add", "'A smooth' is not known to hold"],
+    # issue 16: relu is smooth only where its argument has no zero entry, and nothing says so here
+    "derivative-through-relu": ["step 2 (d-sub", "'A smooth' is not known to hold"],
+    "pinv-left-without-rank": ["step 1 (pinv-left", "'A fullcolrank' is not known to hold"],
     "exp-log-backwards": ["step 1 (exp-log", "'A positive' is not known to hold"],
     "assumption-smuggled-in-a-listing": ["lists assumptions []", "(invertible A)"],
     "duplicate-statement-key": ["the key 'statement' appears twice"],
@@ -315,10 +318,11 @@ TRUSTED_MODULES = {"rewrite." + m for m in ("kernel", "normal", "sexpr", "sizes"
 TRUSTED_LIBRARIES: set[str] = set()
 NEVER = {"egglog", "numpy", "lark", "rewrite.egraph", "rewrite.prover", "rewrite.explain", "rewrite.numeric",
          "rewrite.rules", "rewrite.check", "rewrite.parse", "rewrite.printing", "rewrite.shapes"}
-# The audit target of issue 12: code lines (no blanks, comments or docstrings) of the base;
-# issue 16 part B added 46 (sizes as numbers and size powers, matrix Hessians, symgrad,
-# lemmas for nested derivatives).
-TRUSTED_LINES = 1346
+# The audit target of issue 12: code lines (no blanks, comments or docstrings) of the base.
+# issue 16: + the one table of functions (syntax.FUNCTION) and the rank words; issue 15: a 1×1
+# divisor's factors; issue 16 part B: + sizes as numbers and size powers, matrix Hessians,
+# symgrad, lemmas for nested derivatives.
+TRUSTED_LINES = 1382
 
 
 def _imports(module: str) -> set[str]:
@@ -413,3 +417,60 @@ def test_verify_runs_without_egglog_numpy_or_lark(real_certificates, tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"{len(paths)} passed, 0 failed" in proc.stdout
+
+
+# ---------------------------------------------------------------------------
+# Issue 16: a derivative of abs, sign, relu or step assumes its argument has no zero entry
+
+
+def test_kinks_inside_a_derivative_are_assumed_away_and_outside_are_not():
+    env = env_from_decls(parse_file_text("let x : Vec(n)\nlet A : Mat(m, n)").decls)
+    x, A = S.Var("x"), S.Var("A")
+    inner = S.Mul(A, x)
+    grad = S.Call("grad", (S.Call("sum", (S.Call("relu", (inner,)),)), x))
+    assert assumptions(grad, S.Call("sign", (x,)), env) == (("nonzero", inner),)
+    assert assumptions(S.Call("abs", (x,)), S.Hadamard(S.Call("sign", (x,)), x), env) == ()
+    d_abs = S.Call("d", (S.Call("abs", (x,)),))
+    assert assumptions(d_abs, S.Hadamard(S.Call("sign", (x,)), S.Call("d", (x,))), env) == (("nonzero", x),)
+
+
+def parse_file_text(text):
+    from rewrite.parse import parse_text
+
+    return parse_text(text)
+
+
+# Forgeries through the search (issue 16): false statements with the new functions, each
+# false somewhere (most at random points, `sign(x) ⊙ sign(x) = ones` only where an entry is 0):
+# none may come out proved.
+FORGED_WITH_NEW_FUNCTIONS = """
+let A : Mat(m, n)
+let F : Mat(m, n) fullrowrank
+let G : Mat(m, n) fullcolrank
+let X : Mat(n, n)
+let x : Vec(n)
+let s : Scalar
+claim f1: 1 = 0
+claim f2: pinv(F) F = I
+claim f3: G pinv(G) = I
+claim f4: d(abs(s)) = d(s)
+claim f5: d/dx sum(abs(x)) = ones(n)
+claim f6: sign(x) ⊙ sign(x) = ones(n)
+claim f7: d(sign(s)) = d(s)
+claim f8: diag(diag(X)) = X
+claim f9: relu(x) = x
+claim f11: d/ds abs(s) = 1
+claim f12: d/ds relu(s) - relu(-s) = step(s) + step(-s) - 1
+claim f13: pinv(A) = Aᵀ
+claim f14: step(s) + step(-s) = 1
+claim f16: d/ds s abs(s) = 2 abs(s) + 1
+"""
+
+
+def test_no_forgery_with_the_new_functions_is_proved(tmp_path):
+    path = tmp_path / "forged.proof"
+    path.write_text(FORGED_WITH_NEW_FUNCTIONS, encoding="utf-8")
+    results = Checker(Settings()).check_file(str(path))
+    assert len(results) == 14
+    assert not [r.name for r in results if r.outcome in ("proved", "unsound")]
+    assert {r.name for r in results if r.outcome != "false"} <= {"f6", "f14"}  # false only at 0

@@ -713,3 +713,69 @@ def test_any_integer_is_a_seed(seed):
     again = N.compare(*REFUTES["trace_swap"], EXAMPLES, seed=verdict.counterexample.seed, draws=1)
     assert again.counterexample.rel_diff == verdict.counterexample.rel_diff
     assert N.compare(*CLAIMS["trace_cyclic"], EXAMPLES, seed=seed).agrees is True
+
+
+# ---------------------------------------------------------------------------
+# Issue 16: abs, sign, relu, step, pinv, diag of a square matrix, rank properties
+
+
+def test_kinked_functions_have_their_conventional_values_at_zero():
+    v = np.array([[-2.0, 0.0, 3.0]])
+    expected = {"abs": [2, 0, 3], "sign": [-1, 0, 1], "relu": [0, 0, 3], "step": [0, 0, 1]}
+    for fn, want in expected.items():
+        assert N.evaluate(call(fn, V("v")), {"v": v}, {}).tolist() == [want], fn
+
+
+def test_no_derivative_at_a_kink_but_one_away_from_it():
+    at_kink, away = {"x": np.array([[0.0], [1.0]])}, {"x": np.array([[-0.5], [1.0]])}
+    dirs = {"x": np.ones((2, 1))}
+    expected = {"abs": [[-1], [1]], "relu": [[0], [1]], "sign": [[0], [0]], "step": [[0], [0]]}
+    for fn, want in expected.items():
+        with pytest.raises(N.DomainError, match="convention"):
+            N.evaluate(d(call(fn, x)), at_kink, {}, directions=dirs)
+        assert np.allclose(N.evaluate(d(call(fn, x)), away, {}, directions=dirs), want), fn
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(0, 5), st.integers(0, 2**32 - 1))
+def test_pinv_is_numpys_pseudo_inverse_at_every_rank(rows, cols, rank, seed):
+    rng = np.random.default_rng(seed)
+    rank = min(rank, rows, cols)
+    m = rng.standard_normal((rows, rank)) @ rng.standard_normal((rank, cols))
+    got = N.evaluate(call("pinv", V("M")), {"M": m}, {})
+    assert got.shape == (cols, rows)
+    assert np.allclose(got, np.linalg.pinv(m), atol=1e-9)
+
+
+def test_pinv_has_a_derivative_at_full_rank_only():
+    tall, dirs = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), {"M": np.ones((3, 2))}
+    got = N.evaluate(d(call("pinv", V("M"))), {"M": tall}, {}, directions=dirs)
+    h = 1e-6  # central difference of numpy's pinv
+    fd = (np.linalg.pinv(tall + h * dirs["M"]) - np.linalg.pinv(tall - h * dirs["M"])) / (2 * h)
+    assert np.allclose(got, fd, atol=1e-6)
+    with pytest.raises(N.DomainError, match="convention"):
+        N.evaluate(d(call("pinv", V("M"))), {"M": np.outer([1.0, 2, 3], [1.0, 1])}, {}, directions=dirs)
+
+
+def test_diag_reads_the_shape():
+    m = np.arange(9.0).reshape(3, 3)
+    assert N.evaluate(call("diag", V("M")), {"M": m}, {}).tolist() == [[0.0], [4.0], [8.0]]
+    assert np.array_equal(N.evaluate(call("diag", x), {"x": np.array([[1.0], [2.0]])}, {}), np.diag([1.0, 2.0]))
+    assert N.evaluate(call("diag", V("s")), {"s": np.array([[5.0]])}, {}).tolist() == [[5.0]]
+    with pytest.raises(ValueError, match="square"):
+        N.evaluate(call("diag", V("M")), {"M": np.ones((2, 3))}, {})
+
+
+@pytest.mark.parametrize("word, wide_ok", [("fullcolrank", False), ("fullrowrank", True)])
+def test_rank_properties_shape_the_draws_and_are_judged(word, wide_ok):
+    env = env_of(info("M", "m", "n", word))
+    for seed in range(9):
+        rng = np.random.default_rng(seed)
+        sizes = N.draw_sizes(env.dims, rng, seed, env)
+        m = N.draw_values(env, sizes, rng)["M"]
+        assert (m.shape[0] <= m.shape[1]) if wide_ok else (m.shape[0] >= m.shape[1]), sizes
+        assert N.holds(word, m, np.abs(m))
+    low = np.outer([1.0, 2.0, 3.0], [1.0, 1.0])
+    assert not N.holds(word, low, np.abs(low)) and N.refuted(word, low, np.abs(low))
+    wrong_shape = np.ones((2, 3)) if not wide_ok else np.ones((3, 2))
+    assert N.refuted(word, wrong_shape, wrong_shape)

@@ -69,6 +69,15 @@ WRONG = [
     "d-mul-wrong : d(A B) => d(A) B + d(B) A",
     "d-det-wrong : d(det(A)) => det(A) tr(d(A))  if A invertible",
     "d-norm2-wrong : d(norm2(A)) => A : d(A)",
+    # issue 16
+    "d-abs-wrong : d(abs(A)) => abs(d(A))",
+    "d-relu-wrong : d(relu(A)) => sign(A) ⊙ d(A)  if A smooth",
+    "abs-additive : abs(A + B) = abs(A) + abs(B)",
+    "pinv-mul-wrong : pinv(A B) = pinv(B) pinv(A)",
+    "pinv-right-wrong : A pinv(A) => I  if A fullcolrank",
+    "pinv-sum-wrong : pinv(A + B) = pinv(A) + pinv(B)",
+    "diag-mul-wrong : diag(X Y) = diag(X) ⊙ diag(Y)  if X square, Y square",
+    "diag-twice-wrong : diag(diag(X)) => X  if X square",
 ]
 
 
@@ -165,6 +174,11 @@ DEGENERATE = [
     ("push-through-ab : (I + A B)⁻¹ = I - A (I + B A)⁻¹ B", r"(A|B) scaled by .*, so that I \+ A B is singular"),
     ("log-had : log(A ⊙ B) = log(A) + log(B)", r"(A|B) (= 0|with zero entries)"),
     ("diag-inv-bare : diag(x)⁻¹ = diag(ones ⊘ x)   if x vector", r"x (= 0|with zero entries|of rank)"),
+    # issue 16: sign(0) = step(0) = 0, and pinv is a left inverse only at full column rank
+    ("step-flip : step(-A) = ones - step(A)", r"A (= 0|with zero entries)"),
+    ("sign-square : sign(A) ⊙ sign(A) => ones", r"A (= 0|with zero entries)"),
+    ("pinv-left-square : pinv(A) A => I   if A square", r"A (= 0|of rank)"),
+    ("pinv-normal-bare : pinv(A) = (Aᵀ A)⁻¹ Aᵀ   if A square", r"A (= 0|of rank)"),
 ]
 
 
@@ -184,6 +198,9 @@ def test_a_rule_false_only_at_a_degenerate_point_refuses_to_load(line, point, tm
 
 
 CORRECTED = [
+    "d-abs : d(abs(A)) => sign(A) ⊙ d(A)    if A smooth",
+    "pinv-left : pinv(A) A => I   if A fullcolrank",
+    "diag-of-square : diag(X) = (I ⊙ X) ones   if X square",
     "inv-split : A (A + B)⁻¹ = I - B (A + B)⁻¹   if A + B invertible",
     "push-shift-s : (A B + s I)⁻¹ A = A (B A + s I)⁻¹   if s invertible",
     "push-through : (I + A B)⁻¹ A = A (I + B A)⁻¹",  # holds at every point: both sides 0 together
@@ -203,6 +220,8 @@ def test_the_same_rules_with_their_conditions_pass_at_the_degenerate_points(line
 
 
 PROPERTY_WRONG = [
+    ("prod-rank-wrong : A B is fullcolrank if A fullrowrank, B fullcolrank", None),  # issue 16
+    ("gram-wrong : Aᵀ A is invertible if A fullrowrank", None),
     ("sum-invertible : A + B is invertible if A invertible, B invertible", "A = -B"),
     ("inv-any-invertible : A⁻¹ is invertible if A square", "A (= 0|of rank)"),
     ("norm-any-invertible : norm(A) is invertible", "A = 0"),

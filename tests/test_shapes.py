@@ -20,7 +20,7 @@ from rewrite.errors import ShapeError
 from rewrite.parse import parse_text
 from rewrite.printing import show
 from rewrite.shapes import Mismatch, Unifier, declared_props, elaborate, elaborate_statement, env_from_decls, infer
-from rewrite.sizes import ONE, SCALAR, Env, Shape, Size, VarInfo
+from rewrite.sizes import ONE, SCALAR, Env, Shape, Size, VarInfo, shape_of
 
 D = S.Dim.of
 V = S.Var
@@ -188,9 +188,10 @@ def test_declaration_kinds_and_properties():
     assert env["B"].shape == shape("m", "n")
     assert env["x"].shape == shape("n", 1) and env["x"].kind == "Vec"
     assert env["s"].shape == SCALAR and env["s"].props == {"const"}
-    assert env["S"].props == {"spd", "symmetric", "invertible"}
-    assert env["Q"].props == {"orthogonal", "invertible", "diagonal"}
-    assert declared_props(V("S"), env) == {"spd", "symmetric", "invertible"}
+    full = {"invertible", "fullcolrank", "fullrowrank"}  # invertible implies both ranks
+    assert env["S"].props == {"spd", "symmetric"} | full
+    assert env["Q"].props == {"orthogonal", "diagonal"} | full
+    assert declared_props(V("S"), env) == {"spd", "symmetric"} | full
     assert declared_props(T(V("S")), env) == frozenset()
 
 
@@ -479,7 +480,7 @@ def test_square_errors():
 def test_function_argument_errors():
     A, x = V("A"), V("x")
     Ax = mul(A, x)
-    assert unary_error(call("diag", A, pos=at(3, 9))) == "diag needs a column vector, but A is m×n"
+    assert unary_error(call("diag", A, pos=at(3, 9))) == "diag needs a column vector or a square matrix, but A is m×n"
     assert unary_error(call("grad", Ax, x, pos=at(3, 9))) == (
         f"grad needs a scalar to differentiate (the gradient has the shape of x), but {show(Ax)} is m×1"
     )
@@ -742,3 +743,44 @@ def test_imports_stay_small():
     local = {name for name in imported if name.startswith(".")}
     assert local <= {".syntax", ".errors", ".printing", ".sizes", "."}
     assert all(name in sys.stdlib_module_names for name in imported - local)
+
+
+# ---------------------------------------------------------------------------
+# Issue 16: diag reads the shape, pinv transposes it, the rank properties
+
+
+@pytest.mark.parametrize("text, rows, cols", [
+    ("diag(X)", "n", 1), ("diag(x)", "n", "n"), ("diag(diag(X))", "n", "n"), ("diag(diag(x))", "n", 1),
+    ("diag(s)", 1, 1), ("pinv(A)", "n", "m"), ("pinv(x)", 1, "n"), ("abs(A) ⊙ relu(A)", "m", "n"),
+    ("sign(x)ᵀ step(x)", 1, 1), ("diag(A Aᵀ)", "m", 1), ("diag(I(n))", "n", 1),
+])
+def test_shapes_of_the_new_functions(text, rows, cols):
+    pf = parse_text(f"let X : Mat(n, n)\nlet A : Mat(m, n)\nlet x : Vec(n)\nlet s : Scalar\nclaim c: {text} = {text}\n")
+    env = env_from_decls(pf.decls)
+    assert infer(pf.statements[0].lhs, env) == shape(rows, cols)
+    tree, _ = elaborate(pf.statements[0].lhs, env)
+    assert shape_of(tree, env) == shape(rows, cols)  # the kernel's terse check agrees
+
+
+def test_diag_of_a_non_square_matrix_is_a_located_error():
+    pf = parse_text("let A : Mat(m, n)\nclaim c: diag(A) = diag(A)\n")
+    with pytest.raises(ShapeError, match="diag needs a column vector or a square matrix, but A is m×n"):
+        infer(pf.statements[0].lhs, env_from_decls(pf.decls))
+
+
+def test_rank_properties_are_declarable_and_implied_by_invertible():
+    pf = parse_text("let A : Mat(m, n) fullcolrank\nlet F : Mat(m, n) fullrowrank\nlet C : Mat(n, n) invertible")
+    env = env_from_decls(pf.decls)
+    assert "fullcolrank" in env["A"].props and "fullrowrank" in env["F"].props
+    assert {"fullcolrank", "fullrowrank"} <= env["C"].props
+
+
+@pytest.mark.parametrize("lets, says", [
+    ("let A : Mat(2, 3) fullcolrank", "'fullcolrank' needs rows ≥ columns, but A is 2×3"),
+    ("let A : Mat(3, 2) fullrowrank", "'fullrowrank' needs columns ≥ rows, but A is 3×2"),
+])
+def test_an_impossible_rank_is_a_located_error(lets, says):
+    pf = parse_text(lets)
+    with pytest.raises(ShapeError, match=says) as caught:
+        env_from_decls(pf.decls)
+    assert caught.value.pos is not None

@@ -744,3 +744,9 @@ def test_module_docstrings_end_with_their_imports(module):
             imported |= {node.module} if node.module else {a.name for a in node.names}
     for name in imported:
         assert f"`{name}`" in imports_line, (module, name)
+
+
+def test_pinv_and_the_kinked_functions_trace_to_the_language():
+    assert str(trace(lambda A: np.linalg.pinv(A), {"A": ("m", "n")})) == "pinv(A)"
+    assert str(trace(lambda x: np.sum(np.abs(x)) + np.sign(x) @ x, {"x": ("n",)})) == "sum(abs(x)) + sign(x)ᵀ x"
+    assert str(trace(lambda x: np.maximum(x, 0), {"x": ("n",)})) == "relu(x)"
