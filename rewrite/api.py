@@ -462,8 +462,8 @@ class Derivation(tuple):
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
            timeout: float = DEFAULT_SECONDS) -> Derivation:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
-    respect to `wrt` (for a matrix-valued `f`, "grad" is its Jacobian `jac(vec(f), vec(wrt))`;
-    `"differential"` is `d(f)` in terms of `d(wrt)`, every other name constant), in the form a person writes, and the proof of `kind(f, wrt) = result`
+    respect to `wrt` (`"differential"` is `d(f)` in terms of `d(wrt)`, every other name
+    constant; a matrix-valued `f` takes `kind="jac"` with `vec(f)` and `vec(wrt)`), in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
     declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`. The pair
     also writes the result as code: `derive(...).to_python("numpy")`, `.compile("jax")`."""
@@ -476,9 +476,6 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
     if kind == "differential":
         S.Call("grad", (S.Num(0), x))  # ValueError unless `wrt` is a name
         derivative: S.Expr = S.Call("d", (tree,))
-    elif kind == "grad" and not shape.is_scalar:  # a matrix-valued f: jac(vec(f), vec(x)), as the checker answers
-        S.Call("grad", (S.Num(0), x))
-        derivative = S.Call("jac", _jacobian_args(tree, x, shape, env))
     else:
         derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
     elaborate(derivative, env)  # ShapeError for an undeclared name, a non-square hess, ...
@@ -495,13 +492,6 @@ def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Ite
     except ShapeError:  # sized by the statement: `I ⊗ A` alone does not say which I
         sized = elaborate_statement(doc.Statement("claim", kind, derivative, found), env)[1]
         return Derivation(Term(sized, mine), answer, context)
-
-
-def _jacobian_args(f: S.Expr, x: S.Expr, shape: Shape, env: Env) -> tuple[S.Expr, S.Expr]:
-    if shape.is_scalar or not isinstance(x, S.Var):
-        return f, x
-    column = env[x.name].shape.cols.is_one
-    return (f if shape.cols.is_one and column else S.Call("vec", (f,))), (x if column else S.Call("vec", (x,)))
 
 
 # `sum` is left out of `import *`, which would shadow the builtin; import it by name.
