@@ -38,6 +38,9 @@ CLASSES = [
     ("Hadamard summed with ones", "proofs/reach_hadamard.proof"),
     ("Jacobians and Hessians", "proofs/reach_jacobians.proof"),
     ("ridge, regularised inverse", "proofs/reach_ridge.proof"),
+    ("sizes as numbers (issue 16)", "proofs/sizes.proof"),
+    ("matrix Hessians, nested derivatives (issue 16)", "proofs/matrix_hessians.proof"),
+    ("symmetric gradients (issue 16)", "proofs/symmetric_gradients.proof"),
     ("needs code (pending)", "bench/reach_pending.txt"),
 ]
 SECTION = re.compile(r"^#\s*---\s*(.*?)\s*(\(.*\))?\s*---\s*$")

@@ -40,7 +40,7 @@ def __getattr__(name: str):
 __all__ = [
     "Mat", "Vec", "Scalar", "Term", "prove", "simplify", "derive", "Derivation", "Proof", "NotProved",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt", "sigmoid",
-    "tanh", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
+    "tanh", "d", "grad", "jac", "hess", "symgrad", "hadamard", "kron", "frob", "ones", "zeros", "eye", "size",
     "Checker", "Result", "Settings", "check_file", "check_gradient", "check_equal", "trace",
     "RewriteError", "ParseError", "ShapeError", "RuleError", "BudgetError", "CheckError", "TraceError",
     "parse_expr", "parse_file",

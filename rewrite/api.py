@@ -93,8 +93,11 @@ class Term:
         """`abs(A)`: the language's elementwise absolute value."""
         return _call("abs", self)
 
-    def __pow__(self, exponent: Number) -> Term:
-        """`A ** 2` is `A²`; `A ** -1` is `A⁻¹` (the tree has no power -1: it is `Inverse`)."""
+    def __pow__(self, exponent: Number | Term) -> Term:
+        """`A ** 2` is `A²`; `A ** -1` is `A⁻¹` (the tree has no power -1: it is `Inverse`);
+        `c ** size("n")`, `c ** (size("n") - 1)` is a size power `c^n`."""
+        if isinstance(exponent, Term):
+            return _node(S.SizePower, self, exponent)
         q = _fraction(exponent)
         if q == -1:
             return _node(S.Inverse, self)
@@ -276,8 +279,13 @@ def jac(y: Operand, x: Term) -> Term:
 
 
 def hess(f: Operand, x: Term) -> Term:
-    """`hess(f, x)`: the Hessian."""
+    """`hess(f, x)`: the Hessian (for a matrix `X`, `jac(vec(d/dX f), vec(X))`)."""
     return _call("hess", f, _variable(x, "hess"))
+
+
+def symgrad(f: Operand, s: Term) -> Term:
+    """`symgrad(f, S)`: the gradient on symmetric matrices, `(∇f + ∇fᵀ) / 2`."""
+    return _call("symgrad", f, _variable(s, "symgrad"))
 
 
 def ones(rows: int | str, cols: int | str | None = None) -> Term:
@@ -288,6 +296,11 @@ def ones(rows: int | str, cols: int | str | None = None) -> Term:
 def zeros(rows: int | str, cols: int | str | None = None) -> Term:
     """`zeros(n)` or `zeros(m, n)`."""
     return Term(parse_expr(f"zeros({_dim(rows)})" if cols is None else f"zeros({_dim(rows)}, {_dim(cols)})"))
+
+
+def size(n: int | str) -> Term:
+    """A size as a number: `size("n")` is `n`, a positive integer scalar (`tr(eye("n")) = size("n")`)."""
+    return Term(S.SizeOf(parse_decl(f"x : Vec({_dim(n)})").type.rows))  # the size as a declaration reads it
 
 
 def eye(n: int | str) -> Term:
@@ -431,6 +444,8 @@ class Derivation(tuple):
             raise RewriteError(f"nothing to emit: {answer.statement} is {answer.outcome}"
                                + (f" ({answer.message})" if answer.message else ""))
         checker, f, x, kind, env, order = self._context
+        if kind not in ("grad", "jac", "hess"):  # not a symgrad, a differential, a matrix function's Jacobian
+            raise RewriteError(f"no code is emitted for {answer.statement} (only for grad, jac and hess as asked)")
         tree = found.expr if isinstance(found, Term) else found
         return emit(checker, f, x, kind, env, tree, answer, backend=backend, name=name, value=value,
                     with_check=with_check, sizes=sizes, order=order)
@@ -447,31 +462,43 @@ class Derivation(tuple):
 def derive(f: Term | str, wrt: Term | str, *, kind: str = "grad", let: str | Iterable[str] = (),
            timeout: float = DEFAULT_SECONDS) -> Derivation:
     """The gradient (`kind="grad"`), Jacobian (`"jac"`) or Hessian (`"hess"`) of `f` with
-    respect to `wrt`, in the form a person writes, and the proof of `kind(f, wrt) = result`
+    respect to `wrt` (`"differential"` is `d(f)` in terms of `d(wrt)`, every other name
+    constant; a matrix-valued `f` takes `kind="jac"` with `vec(f)` and `vec(wrt)`), in the form a person writes, and the proof of `kind(f, wrt) = result`
     (a `Term` for a `Term`, a syntax tree otherwise; None without a proof). `wrt` is a
     declared name, or for `jac` also `vec(X)`; bad input raises, as for `prove`. The pair
     also writes the result as code: `derive(...).to_python("numpy")`, `.compile("jax")`."""
-    if kind not in S.DERIVATIVES:
-        raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES))}, not {kind!r}")
+    if kind not in S.DERIVATIVES | {"differential"}:
+        raise ValueError(f"kind is one of {', '.join(sorted(S.DERIVATIVES | {'differential'}))}, not {kind!r}")
     decls = _declarations(let, f, wrt)
     env = env_from_decls(decls)
     tree, x = _tree(f, "<expr>"), _tree(wrt, "<wrt>")
-    derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
-    elaborate(derivative, env)  # ShapeError for a non-scalar f of grad, an undeclared name, ...
+    _, shape = elaborate(tree, env)  # ShapeError for an undeclared name, ...
+    if kind == "differential":
+        S.Call("grad", (S.Num(0), x))  # ValueError unless `wrt` is a name
+        derivative: S.Expr = S.Call("d", (tree,))
+    else:
+        derivative = S.Call(kind, (tree, x))  # ValueError unless `wrt` is a name (or vec(X) for jac)
+    elaborate(derivative, env)  # ShapeError for an undeclared name, a non-square hess, ...
     checker = _checker(0, timeout)
     found, r = checker.derive(tree, x, env, kind)
     answer = _answer(r, f"{show(derivative)} = {show(found) if found is not None else '?'}")
-    context = (checker, tree, x, kind, env, list(env))
+    context = (checker, tree, x, kind if r.name == kind else f"{kind} answered as {r.name}", env, list(env))
     if found is None or not isinstance(f, Term):
         return Derivation(found, answer, context)
     used = S.free_names(found)
-    return Derivation(Term(found, tuple(d for d in decls if d.names[0] in used)), answer, context)
+    mine = tuple(d for d in decls if d.names[0] in used)
+    try:
+        return Derivation(Term(found, mine), answer, context)
+    except ShapeError:  # sized by the statement: `I ⊗ A` alone does not say which I
+        sized = elaborate_statement(doc.Statement("claim", kind, derivative, found), env)[1]
+        return Derivation(Term(sized, mine), answer, context)
 
 
 # `sum` is left out of `import *`, which would shadow the builtin; import it by name.
 __all__ = [
     "Term", "Mat", "Vec", "Scalar",
     "tr", "det", "logdet", "inv", "norm", "norm2", "diag", "vec", "exp", "log", "sqrt",
-    "sigmoid", "tanh", "abs_", "sign", "relu", "step", "pinv", "d", "grad", "jac", "hess", "hadamard", "kron", "frob", "ones", "zeros", "eye",
+    "sigmoid", "tanh", "abs_", "sign", "relu", "step", "pinv", "d", "grad", "jac", "hess", "symgrad", "hadamard",
+    "kron", "frob", "ones", "zeros", "eye", "size",
     "prove", "simplify", "derive", "Derivation", "Proof", "NotProved", "check_file",
 ]

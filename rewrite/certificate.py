@@ -41,11 +41,12 @@ def declaration(name: str, info: Any) -> str:
 
 
 def build(stmt: doc.Statement, decls: Iterable[doc.Decl], theorem: Theorem, chains: list[list], rulebase: Any,
-          gradient: S.Expr | None = None) -> dict[str, Any]:
+          gradient: S.Expr | None = None, lemmas: tuple = ()) -> dict[str, Any]:
     """The certificate of a theorem the kernel has just accepted (so that `rewrite verify`
     can accept it again, anywhere)."""
     compiled = rulebase.compiled
-    cited = sorted({s.rule for chain in chains for s in chain if s.rule != LINEAR})
+    every = list(chains) + [c for lemma in lemmas for c in lemma.chains]
+    cited = sorted({s.rule for chain in every for s in chain if s.rule != LINEAR})
     cert: dict[str, Any] = {
         "format": FORMAT,
         "name": stmt.name,
@@ -57,14 +58,19 @@ def build(stmt: doc.Statement, decls: Iterable[doc.Decl], theorem: Theorem, chai
     }
     if gradient is not None:
         cert["gradient"] = sexpr.show(gradient)
-    cert["chains"] = [
-        [{"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": sexpr.show(s.term)}
-         for s in chain]
-        for chain in chains
-    ]
+    if lemmas:
+        cert["lemmas"] = [{"statement": sexpr.write(["=", sexpr.of_term(m.lhs), sexpr.of_term(m.rhs)]),
+                           **({"gradient": sexpr.show(m.gradient)} if m.gradient is not None else {}),
+                           "chains": _chains(m.chains)} for m in lemmas]
+    cert["chains"] = _chains(chains)
     cert["display"] = {"statement": f"{show(stmt.lhs)} = {show(stmt.rhs)}", "declarations": [show(d) for d in decls],
                        "assumptions": [f"{show(t)} {w}" for w, t in theorem.hypotheses]}
     return cert
+
+
+def _chains(chains: list[list]) -> list:
+    return [[{"rule": s.rule, "dir": "=>" if s.forward else "<=", "at": list(s.at), "term": sexpr.show(s.term)}
+             for s in chain] for chain in chains]
 
 
 def write(cert: dict[str, Any], folder: str | Path, file_stem: str) -> Path:

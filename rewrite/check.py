@@ -4,7 +4,7 @@ text → tree → shapes → numeric spot-check → search → certificate → k
 Only the kernel's `Theorem` turns into `proved`; the numbers alone can only say `false`
 (with a counterexample) or fail to; anything else is `unknown` or `error`. No exception
 escapes `check_file`: bad input becomes an `error` result carrying its location.
-Imports: `syntax`, `document`, `parse`, `shapes`, `sizes`, `numeric`, `rules`, `prover`, `kernel`,
+Imports: `syntax`, `sexpr`, `document`, `parse`, `shapes`, `sizes`, `numeric`, `rules`, `prover`, `kernel`,
 `certificate`, `present`, `printing`, `result`, `budget`, `errors`.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import certificate, kernel, numeric, present, prover, rules
+from . import certificate, kernel, numeric, present, prover, rules, sexpr
 from . import document as doc
 from . import syntax as S
 from .budget import Budget
@@ -25,7 +25,7 @@ from .parse import parse_file, parse_text
 from .printing import show
 from .result import Result
 from .shapes import elaborate, elaborate_statement, env_from_decls
-from .sizes import Env
+from .sizes import Env, VarInfo
 
 # The short search run on statements the numbers refute, to catch a wrong rule or kernel.
 PROBE = Budget(seconds=0.1, iterations=3)
@@ -113,14 +113,15 @@ class Checker:
             assert verdict.counterexample is not None
             self._probe(stmt, env, pf, lhs, rhs, result)
             result.counterexample = _counterexample(verdict.counterexample)
-            result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe()]))
+            result.message = "\n".join(filter(None, [result.message, verdict.counterexample.describe(),
+                                                      self._symgrad_hint(lhs, rhs, env, hypotheses)]))
             return
-        gradient, chains = self._search(lhs, rhs, env, result, self.settings.budget)
+        gradient, chains, lemmas = self._search(lhs, rhs, env, result, self.settings.budget)
         if chains is None:
             if not verdict.agrees:
                 result.message = f"{result.message}; numeric check inconclusive: {verdict.reason}"
             return
-        self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, result, gradient)
+        self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, result, gradient, lemmas)
         if result.outcome == "proved" and not verdict.agrees:
             result.outcome = "unknown"
             result.message = f"proved by the kernel, but the numeric check could not run: {verdict.reason}"
@@ -131,14 +132,26 @@ class Checker:
         return numeric.compare(lhs, rhs, env, seed=self.settings.seed, draws=self.settings.draws,
                                hypotheses=hypotheses, seconds=seconds or self.settings.budget.seconds)
 
+    def _symgrad_hint(self, lhs: S.Expr, rhs: S.Expr, env: Env, hypotheses: tuple) -> str:
+        """A gradient claimed for a symmetric `S` that is the gradient on symmetric matrices:
+        say that `d/dS` keeps the entries independent, and that `symgrad` is the other one."""
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if isinstance(a, S.Call) and a.fn == "grad" and "symmetric" in env[a.args[1].name].props:
+                sym = S.Call("symgrad", a.args)
+                if self._numbers(sym, b, env, hypotheses, self.settings.budget.seconds / 4).agrees:
+                    return (f"hint: d/d{a.args[1].name} treats the entries of {a.args[1].name} as independent; "
+                            f"this right side is the gradient on symmetric matrices, "
+                            f"{show(sym)} = (∇f + ∇fᵀ) / 2: claim that instead")
+        return ""
+
     def _probe(self, stmt: doc.Statement, env: Env, pf: doc.ProofFile | None, lhs: S.Expr, rhs: S.Expr,
                result: Result) -> None:
         """A statement the numbers contradict is `false` — unless a short search proves it
         and the kernel agrees, which means a rule or the kernel is wrong: `unsound`."""
         probe = Result(result.file, result.name, result.kind, "unknown")
-        gradient, chains = self._search(lhs, rhs, env, probe, PROBE)
+        gradient, chains, lemmas = self._search(lhs, rhs, env, probe, PROBE)
         if chains is not None:
-            self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, probe, gradient)
+            self._certify(stmt, env, pf.decls if pf else _declarations(env), lhs, rhs, chains, probe, gradient, lemmas)
         if probe.outcome == "proved":
             result.outcome = "unsound"
             result.steps, result.certificate = probe.steps, probe.certificate
@@ -148,41 +161,77 @@ class Checker:
             result.outcome = "false"
 
     def _search(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result, budget: Budget):
-        """The chains that prove `lhs = rhs` (and the gradient a Hessian goes through), or
-        None with `result` saying why not."""
+        """The chains that prove `lhs = rhs` (the gradient a Hessian or a symmetric gradient
+        goes through, and the lemmas of derivatives nested in it), or None with `result`
+        saying why not."""
         result.outcome = "unknown"
         gradient = None
         hypotheses = kernel.assumptions(lhs, rhs, env)
-        hess = next((s for s in (lhs, rhs) if isinstance(s, S.Call) and s.fn == "hess"), None)
+        lemmas: list[kernel.Lemma] = []
+        if kernel.goals_of(lhs, rhs, env, S.Num(0)) is None:  # a derivative nested in a side: derive it first
+            lemmas = self._lemmas(lhs, rhs, env, result)
+            if lemmas is None:
+                return None, None, ()
+            for lemma in lemmas:
+                lhs, rhs = (kernel.replace_derivative(t, lemma.lhs, lemma.rhs) for t in (lhs, rhs))
+            hypotheses = tuple(sorted(set(hypotheses + kernel.assumptions(lhs, rhs, env)),
+                                      key=lambda h: (h[0], show(h[1]))))
+        hess = next((h for h in map(kernel.as_hessian, (lhs, rhs))
+                     if isinstance(h, S.Call) and h.fn in ("hess", "symgrad")), None)
         if hess is not None:
             f, x = hess.args
             if kernel.goals_of(lhs, rhs, env, x) is None:  # x stands in for the gradient
                 result.message = "no proof method for this derivative"
-                return None, None
+                return None, None, ()
             gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
             if gradient is None:
                 result.message = f"no gradient found for the Hessian: {outcome.reason}"
-                return None, None
+                return None, None, ()
             chains = [outcome.steps]
         else:
             chains = []
         goals = kernel.goals_of(lhs, rhs, env, gradient)
         if goals is None:
             result.message = "no proof method for derivatives nested inside expressions"
-            return None, None
+            return None, None, ()
         for goal in goals[len(chains):]:
             outcome = self.prover.prove(env, goal, hypotheses, budget)
             if not outcome.proved:
                 result.message = f"not proved: {outcome.reason}"
-                return None, None
+                return None, None, ()
             chains.append(outcome.steps)
-        return gradient, chains
+        return gradient, chains, tuple(lemmas)
+
+    def _lemmas(self, lhs: S.Expr, rhs: S.Expr, env: Env, result: Result) -> list | None:
+        """Each derivative inside a side (not at its top, not inside another derivative)
+        derived and certified on its own: `D = G`, to be put in its place."""
+        nested: list[S.Call] = []
+        for side in (lhs, rhs):
+            stack = [side] if kernel.as_hessian(side) is side and not (
+                isinstance(side, S.Call) and side.fn in S.DERIVATIVES) else []
+            while stack:
+                t = stack.pop()
+                if isinstance(t, S.Call) and t.fn in S.DERIVATIVES:
+                    nested += [t] if t not in nested else []
+                elif not (isinstance(t, S.Call) and t.fn == "d"):
+                    stack.extend(t.children())
+        lemmas = []
+        for d in nested:
+            found, r = self.derive(d.args[0], d.args[1], env, d.fn)
+            if found is None or r.certificate is None or not r.certificate["statement"].startswith(
+                    "(= " + sexpr.show(d) + " "):
+                result.message = f"the nested derivative {show(d)} was not derived: {r.message}"
+                return None
+            lemmas.append(kernel.read_lemma({k: r.certificate[k] for k in ("statement", "chains", "gradient")
+                                             if k in r.certificate}))
+        return lemmas
 
     def _certify(self, stmt: doc.Statement, env: Env, decls: tuple[doc.Decl, ...], lhs: S.Expr, rhs: S.Expr,
-                 chains: list, result: Result, gradient: S.Expr | None = None) -> None:
-        """Let the kernel replay the chains proving the elaborated `lhs = rhs` and write the
-        certificate: only then is it `proved`."""
-        cited = {s.rule for chain in chains for s in chain if s.rule != kernel.LINEAR}
+                 chains: list, result: Result, gradient: S.Expr | None = None, lemmas: tuple = ()) -> None:
+        """Let the kernel replay the chains proving the elaborated `lhs = rhs` (after its
+        lemmas) and write the certificate: only then is it `proved`."""
+        every = list(chains) + [c for lemma in lemmas for c in lemma.chains]
+        cited = {s.rule for chain in every for s in chain if s.rule != kernel.LINEAR}
         replay = [[(s.rule, s.forward, s.at, s.term) for s in chain] for chain in chains]
         compiled = self.rulebase.compiled
         try:
@@ -190,7 +239,7 @@ class Checker:
             if unknown:
                 raise kernel.CheckError(f"unknown rule(s) {', '.join(sorted(unknown))}")
             theorem = kernel.check_chains(lhs, rhs, env, replay, {n: compiled[n] for n in cited},
-                                          self.rulebase.properties, gradient)
+                                          self.rulebase.properties, gradient, lemmas)
         except kernel.CheckError as e:
             result.outcome = "unknown"
             result.message = f"the kernel rejected the certificate: {e.message}"
@@ -198,17 +247,29 @@ class Checker:
         result.outcome = "proved"
         result.steps = theorem.steps
         result.assumptions = _shown(theorem.hypotheses, env)
-        result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient)
+        result.certificate = certificate.build(stmt, decls, theorem, chains, self.rulebase, gradient, lemmas)
 
     def derive(self, f: S.Expr, x: S.Expr, env: Env, kind: str = "grad") -> tuple[S.Expr | None, Result]:
         """The gradient (`kind` "grad"), Jacobian ("jac") or Hessian ("hess") of `f` with
         respect to `x`, in a simple form, certified: the result carries the kernel-checked
-        certificate of `kind(f, x) = G`."""
+        certificate of `kind(f, x) = G`. A matrix-valued `f` has a Jacobian for its "grad",
+        `jac(vec(f), vec(x))`; "differential" is `d(f)` in terms of `d(x)`."""
         start = time.perf_counter()
+        if kind == "differential":
+            return self._differential(f, x, env, start)
         result = Result("<expression>", kind, "claim", "error")
         found: S.Expr | None = None
         try:
-            f, _ = elaborate(f, env)
+            f, shape = elaborate(f, env)
+            written = S.Call(kind, (f, x))  # jac(vec(d/dX f), vec(X)) is derived as hess(f, X), stated as written
+            if kernel.as_hessian(written) is not written:
+                kind, (f, x) = "hess", kernel.as_hessian(written).args
+            if kind == "grad" and not shape.is_scalar and isinstance(x, S.Var) and x.name in env:
+                # a matrix-valued F has no gradient: its Jacobian jac(vec(F), vec(X)) is answered
+                kind = result.name = "jac"
+                column = env[x.name].shape.cols.is_one
+                f = f if shape.cols.is_one and column else S.Call("vec", (f,))
+                x = x if column else S.Call("vec", (x,))
             goals = kernel.goals_of(S.Call(kind, (f, x)), x, env, x)
             if goals is None:
                 raise RewriteError(f"cannot differentiate {show(f)}")
@@ -227,20 +288,26 @@ class Checker:
             hypotheses = kernel.assumptions(f, f, env) + tuple(("invertible", m) for m in sorted(dets, key=show))
             budget = self.settings.budget
             gradient, chains = None, []
-            target, form = f, ("mul" if kind == "jac" else "frob")
+            target, form, wrt = f, ("mul" if kind == "jac" else "frob"), x
             if kind == "hess":
                 gradient, outcome = self.prover.derive(env, f, x, "frob", budget, hypotheses)
                 if gradient is None:
                     raise _NotFound(outcome.reason)
                 chains.append(outcome.steps)
                 target, form = gradient, "mul"
-            found, outcome = self.prover.derive(env, target, x, form, budget, hypotheses)
+                if not env[x.name].shape.cols.is_one:  # a matrix X: jac(vec(∇f), vec(X))
+                    target, wrt = S.Call("vec", (gradient,)), S.Call("vec", (x,))
+            if kind == "symgrad":
+                found = self._symgrad(env, f, x, goals[1].constants, hypotheses, result)
+                result.seconds = time.perf_counter() - start
+                return found, result
+            found, outcome = self.prover.derive(env, target, wrt, form, budget, hypotheses)
             if found is None:
                 raise _NotFound(outcome.reason)
-            lhs = S.Call(kind, (f, x))
+            lhs = written if written.fn == "jac" and kind == "hess" else S.Call(kind, (f, x))
             # the simplest form first; it may have lost a term the chain assumes invertible
             # (det(M)'s derivative is written with M⁻¹), so the form as found is the fallback
-            for g, steps in (self._present(env, found, outcome.steps, form, x, goals[0].constants, hypotheses),
+            for g, steps in (self._present(env, found, outcome.steps, form, wrt, goals[0].constants, hypotheses),
                              (found, list(outcome.steps))):
                 stmt = doc.Statement("claim", kind, lhs, present.unsized(g, lhs, env))
                 self._certify(stmt, env, _declarations(env), lhs, g, chains + [steps], result, gradient)
@@ -248,6 +315,61 @@ class Checker:
                     break
             self._confirm(result, lhs, g, env)
             found = stmt.rhs
+        except _NotFound as nf:
+            result.outcome, result.message = "unknown", str(nf)
+        except RewriteError as err:
+            result.message = str(err)
+        result.seconds = time.perf_counter() - start
+        return (found if result.outcome == "proved" else None), result
+
+    def _symgrad(self, env: Env, f: S.Expr, x: S.Expr, constants: frozenset[str], hypotheses: tuple,
+                 result: Result) -> S.Expr | None:
+        """`symgrad(f, S) = G`: the gradient `g` derived, then `(g + gᵀ) / 2` made simpler by
+        the search; certified through both chains."""
+        gradient, outcome = self.prover.derive(env, f, x, "frob", self.settings.budget, hypotheses)
+        if gradient is None:
+            raise _NotFound(outcome.reason)
+        half = S.Div(S.Add(gradient, S.Transpose(gradient)), S.Num(2))
+        simpler, second = self.prover.simplify(env, half, constants=constants, hypotheses=hypotheses,
+                                               budget=PRESENTATION)
+        steps = list(second.steps) if second.proved else []
+        simpler = simpler if second.proved else half
+        tidy = present.tidy(simpler, env)
+        if tidy != simpler:
+            steps.append(kernel.Step(kernel.LINEAR, True, (), tidy))
+        lhs = S.Call("symgrad", (f, x))
+        self._certify(doc.Statement("claim", "symgrad", lhs, tidy), env, _declarations(env), lhs, tidy,
+                      [outcome.steps, steps], result, gradient)
+        self._confirm(result, lhs, tidy, env)
+        return tidy if result.outcome == "proved" else None
+
+    def _differential(self, f: S.Expr, x: S.Expr, env: Env, start: float) -> tuple[S.Expr | None, Result]:
+        """`d(F) = R` with R in terms of `d(X)`: every other name declared `const` (so the
+        certificate says so), `d(F)` taken to its one-way form by the `=>` rules."""
+        result = Result("<expression>", "differential", "claim", "error")
+        found: S.Expr | None = None
+        try:
+            if not isinstance(x, S.Var) or x.name not in env:
+                raise RewriteError("the differential is taken with respect to a declared name")
+            fixed = Env({n: i if n == x.name else VarInfo(n, i.shape, i.props | {"const"}, i.kind)
+                         for n, i in env.items()})
+            lhs = S.Call("d", (elaborate(f, fixed)[0],))
+            # d(det(M)) is written with M⁻¹: assumed, as the answer's statement then says
+            dets = {t.args[0] for _, t in S.subterms(lhs) if isinstance(t, S.Call) and t.fn == "det"
+                    and x.name in S.free_names(t)}
+            hypotheses = kernel.assumptions(lhs, lhs, fixed) + tuple(("invertible", m) for m in sorted(dets, key=show))
+            g, steps = self.prover.differential(fixed, lhs, hypotheses)
+            tidy = present.tidy(g, fixed)
+            if tidy != g:
+                steps.append(kernel.Step(kernel.LINEAR, True, (), tidy))
+                g = tidy
+            left = [show(t) for _, t in S.subterms(g) if isinstance(t, S.Call) and t.fn == "d" and t.args[0] != x]
+            if left:
+                raise _NotFound(f"not derived: {left[0]} remains in {show(g)}")
+            stmt = doc.Statement("claim", "differential", lhs, g)
+            self._certify(stmt, fixed, _declarations(fixed), lhs, g, [steps], result)
+            self._confirm(result, lhs, g, fixed)
+            found = g
         except _NotFound as nf:
             result.outcome, result.message = "unknown", str(nf)
         except RewriteError as err:

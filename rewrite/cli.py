@@ -125,7 +125,10 @@ def cmd_grad(args: argparse.Namespace) -> int:
     env = _declared(args.let)
     f = parse_expr(args.expr, file="<expr>")
     wrt = parse_expr(args.wrt, file="--wrt")
-    kind = "hess" if args.hessian else "jac" if args.jacobian else "grad"
+    kind = "hess" if args.hessian else "jac" if args.jacobian else "differential" if args.differential else "grad"
+    if args.differential and (args.hessian or args.jacobian or args.emit):
+        print("rewrite grad: --differential goes with neither --jacobian, --hessian nor --emit", file=sys.stderr)
+        return 2
     if not S._is_variable(wrt, kind):
         print(f"rewrite grad: --wrt must name a declared variable{' (or vec(X))' if kind == 'jac' else ''}",
               file=sys.stderr)
@@ -282,6 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--wrt", required=True, metavar="X", help="the variable (for --jacobian also vec(X))")
     g.add_argument("--jacobian", action="store_true", help="the Jacobian jac(y, x) instead")
     g.add_argument("--hessian", action="store_true", help="the Hessian hess(f, x) instead")
+    g.add_argument("--differential", action="store_true",
+                   help="d(f) in terms of d(X) instead (every other name constant)")
     g.add_argument("--let", action="append", default=[], metavar="DECL")
     g.add_argument("--certificate", metavar="FILE", help="write the certificate here (with --emit, the "
                    "rearrangement's beside it: FILE's stem + .rearranged)")

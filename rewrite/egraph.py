@@ -42,6 +42,7 @@ BINARY = {
     S.Kron: "Kron",
     S.Div: "Div",
     S.Frob: "Frob",
+    S.SizePower: "PowS",
 }
 CALL_PREFIX = "F_"
 # One relation per condition word the rules may ask (kernel.WORDS), but those read off the
@@ -58,13 +59,13 @@ _CALL_SHAPES = {
     "transpose": [("(= r (rows a)) (= c (cols a))", "(set (rows e) c) (set (cols e) r)")],
     "grad": [("(= r (rows x)) (= c (cols x))", "(set (rows e) r) (set (cols e) c)")],
     "jac": [("(= r (rows a)) (= c (rows x))", "(set (rows e) r) (set (cols e) c)")],
-    "hess": [("(= n (rows x))", "(set (rows e) n) (set (cols e) n)")],
+    "hess": [("(= r (rows x)) (= c (cols x))", "(set (rows e) (DM r c)) (set (cols e) (DM r c))")],  # jac(vec(∇f), vec(X))
 }
 
 
 # Extraction costs: fewer operations; among equals, fewer inverses and transposes (the form
 # a person writes), and differentials last (so a zero class extracts as `0`, not `d(c)`).
-COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3}
+COSTS = {"Tp": 2, "Inv": 4, "Pow": 2, "Kron": 2, "F_d": 3, "Sz": 0}  # a size: cheaper than what counts it
 
 
 def _declarations() -> str:
@@ -78,7 +79,7 @@ def _declarations() -> str:
     return f"""
 (datatype Dim (DV String :cost 0) (DN i64 :cost 0) (DM Dim Dim :cost 0))
 (datatype Term
-  (V String) (Num Rational) (Id Dim) (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
+  (V String) (Num Rational) (Id Dim) {ctor("Sz", "Dim")} (Ones Dim Dim) (Zeros Dim Dim) {ctor("Pow", "Term Rational")}
   {unary} {binary} {calls})
 (function rows (Term) Dim :merge old)
 (function cols (Term) Dim :merge old)
@@ -111,6 +112,8 @@ def _shape_rules() -> str:
     for c in _SCALAR_VALUED:
         scalar(c, 2 if c == "Frob" else 1)
     rule("(= e (Num q))", "(set (rows e) (DN 1)) (set (cols e) (DN 1))")
+    rule("(= e (Sz n))", "(set (rows e) (DN 1)) (set (cols e) (DN 1))")
+    scalar("PowS", 2)
     rule("(= e (Id n))", "(set (rows e) n) (set (cols e) n)")
     rule("(= e (Ones m n))", "(set (rows e) m) (set (cols e) n)")
     rule("(= e (Zeros m n))", "(set (rows e) m) (set (cols e) n)")
@@ -133,10 +136,10 @@ def _shape_rules() -> str:
     r.append("(rewrite (DM (DN 1) a) a :ruleset shape)")
     r.append("(rewrite (DM (DN p) (DN q)) (DN (* p q)) :ruleset shape)")
     # constants: anything built only from constants (never a differential)
-    for leaf in ("(Num q)", "(Id n)", "(Ones m n)", "(Zeros m n)"):
+    for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)"):
         rule(f"(= e {leaf})", "(P_const e)")
     ctors = list(UNARY.values()) + list(BINARY.values()) + [
-        f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS if fn not in ("d", "grad", "jac", "hess")
+        f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS if fn not in ("d", "grad", "jac", "hess", "symgrad")
     ]
     for c in ctors:
         n = 2 if c in BINARY.values() else 1
@@ -145,11 +148,11 @@ def _shape_rules() -> str:
         rule(f"(= e ({c} {args})) {conds}", "(P_const e)")
     rule("(= e (Pow a q)) (P_const a)", "(P_const e)")
     # whether a term contains a differential (conditions that steer the trace trick)
-    for leaf in ("(Num q)", "(Id n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
+    for leaf in ("(Num q)", "(Id n)", "(Sz n)", "(Ones m n)", "(Zeros m n)", "(V s)"):
         rule(f"(= e {leaf})", "(P_nondifferential e)")
     rule("(= e (F_d a))", "(P_differential e)")
-    for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess"]:
-        n = 2 if c in BINARY.values() or c in ("F_grad", "F_jac", "F_hess", "Pow") else 1
+    for c in ctors + ["Pow", "F_grad", "F_jac", "F_hess", "F_symgrad"]:
+        n = 2 if c in BINARY.values() or c in ("F_grad", "F_jac", "F_hess", "F_symgrad", "Pow") else 1
         args = " ".join(f"a{i}" for i in range(n)) if c != "Pow" else "a0 q"
         terms = ["a0"] if c == "Pow" else [f"a{i}" for i in range(n)]
         for t in terms:
@@ -252,6 +255,8 @@ def encode(e: S.Expr, pattern_vars: Mapping[str, str] | None = None, dim_vars: M
         if e.size is None:
             raise ValueError("encode needs elaborated trees (an I without a size)")
         return f"(Id {dim_term(Size.from_dim(e.size), dim_vars)})"
+    if isinstance(e, S.SizeOf):
+        return f"(Sz {dim_term(Size.from_dim(e.size), dim_vars)})"
     if isinstance(e, (S.Ones, S.Zeros)):
         cols = Size.from_dim(e.cols) if e.cols is not None else Size()
         name = "Ones" if isinstance(e, S.Ones) else "Zeros"
@@ -261,8 +266,7 @@ def encode(e: S.Expr, pattern_vars: Mapping[str, str] | None = None, dim_vars: M
     if type(e) in UNARY:
         return f"({UNARY[type(e)]} {encode(e.arg, pattern_vars, dim_vars)})"  # type: ignore[attr-defined]
     if type(e) in BINARY:
-        l = encode(e.left, pattern_vars, dim_vars)  # type: ignore[attr-defined]
-        r = encode(e.right, pattern_vars, dim_vars)  # type: ignore[attr-defined]
+        l, r = (encode(k, pattern_vars, dim_vars) for k in e.children())
         return f"({BINARY[type(e)]} {l} {r})"
     if isinstance(e, S.Call):
         args = " ".join(encode(a, pattern_vars, dim_vars) for a in e.args)
@@ -314,8 +318,9 @@ class Decoder:
             if q < 0:
                 return node_(S.Neg, (), (node_(S.Num, (("value", -q),), ()),))
             return node_(S.Num, (("value", q),), ())
-        if op == "Id":
-            return node_(S.Identity, (("size", self(args[0]).to_dim()),), ())  # type: ignore[attr-defined]
+        if op in ("Id", "Sz"):
+            cls = S.Identity if op == "Id" else S.SizeOf
+            return node_(cls, (("size", self(args[0]).to_dim()),), ())  # type: ignore[attr-defined]
         if op in ("Ones", "Zeros"):
             rows, cols = self(args[0]), self(args[1])
             payload = (("rows", rows.to_dim()), ("cols", None if cols.is_one else cols.to_dim()))  # type: ignore[attr-defined]
@@ -431,7 +436,7 @@ def compile_property(p: Pattern) -> str:
 
 def _dim_atoms(e: S.Expr) -> list[str]:
     dims: list[S.Dim | None] = []
-    if isinstance(e, S.Identity):
+    if isinstance(e, (S.Identity, S.SizeOf)):
         dims = [e.size]
     elif isinstance(e, (S.Ones, S.Zeros)):
         dims = [e.rows, e.cols]
@@ -696,6 +701,6 @@ class Search:
 
 
 _TERM_CONSTRUCTORS = frozenset(
-    ["V", "Num", "Id", "Ones", "Zeros", "Pow"] + list(UNARY.values()) + list(BINARY.values())
+    ["V", "Num", "Id", "Sz", "Ones", "Zeros", "Pow"] + list(UNARY.values()) + list(BINARY.values())
     + [f"{CALL_PREFIX}{fn}" for fn in S.FUNCTIONS]
 )

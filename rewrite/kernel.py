@@ -62,7 +62,7 @@ SHAPE_WORDS = {"square": lambda s: s.is_square, "scalar": lambda s: s.is_scalar,
 OPEN = ("invertible", "nonzero", "positive", "fullcolrank", "fullrowrank")  # hold near a point of a smooth term where they hold
 CLOSED = ("symmetric", "spd", "orthogonal", "diagonal")
 WORDS = tuple(SHAPE_WORDS) + OPEN + CLOSED + ("smooth", "zero", "const", "differential", "nondifferential")
-DERIVATIVES = ("d", "grad", "jac", "hess")
+DERIVATIVES = ("d", "grad", "jac", "hess", "symgrad")
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def _size(atom: sexpr.SExpr) -> Size:
 # Matching and instantiating patterns
 
 def _dims(e: S.Expr) -> tuple[Size, ...]:
-    if isinstance(e, S.Identity):
+    if isinstance(e, (S.Identity, S.SizeOf)):
         return (Size.from_dim(e.size),) if e.size else ()
     if isinstance(e, (S.Ones, S.Zeros)):
         return (Size.from_dim(e.rows), ONE if e.cols is None else Size.from_dim(e.cols)) if e.rows else ()
@@ -205,7 +205,9 @@ def instantiate(p: S.Expr, sub: Mapping[str, S.Expr], sizes: Mapping[str, Size])
         ds = [resolve(d, sizes) for d in dims]
         if any(d.variables for d in ds):
             raise KeyError("an unbound size")
-        return S.Identity(ds[0].to_dim()) if isinstance(p, S.Identity) else filled(type(p), Shape(*ds))
+        if isinstance(p, (S.Identity, S.SizeOf)):
+            return type(p)(ds[0].to_dim())
+        return filled(type(p), Shape(*ds))
     kids = p.children()
     return p.with_children(tuple(instantiate(k, sub, sizes) for k in kids)) if kids else p
 
@@ -311,6 +313,8 @@ class Context:
                 return True
         if isinstance(t, S.Num):
             return word in OPEN and t.value != 0
+        if isinstance(t, S.SizeOf):
+            return word in OPEN  # a size is a positive integer
         if word in OPEN and (word, self.key(t)) in self._hyps:
             return True
         for r in self.properties:
@@ -337,7 +341,7 @@ class Context:
             return self.holds("invertible", t.right)
         if isinstance(t, S.HadamardDiv):
             return self.holds("nonzero", t.right)
-        if isinstance(t, S.Power) and t.exponent < 0:
+        if isinstance(t, S.Power) and t.exponent < 0 or isinstance(t, S.SizePower) and not isinstance(t.exponent, S.SizeOf):
             return self.holds("invertible", t.arg)
         if isinstance(t, S.Power) and t.exponent.denominator != 1:
             return self.holds("positive", t.arg)
@@ -459,10 +463,12 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
 
     `d/dX f = G` is proved as `d(f) = G : d(X)`, `jac(y, x) = J` as `d(y) = J d(x)`, every
     other declared name constant. `hess(f, x) = H` takes two chains through a gradient `g`
-    the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)`. An equation without
-    derivatives is its own goal, with the names declared `const` constant.
+    the certificate names: `d(f) = g : d(x)` and `d(g) = H d(x)` (for a matrix `X`,
+    `d(vec(g)) = H d(vec(X))`: `hess(f, X)` is `jac(vec(g), vec(X))`); `symgrad(f, S) = G`
+    through `d(f) = g : d(S)` and `(g + gᵀ) / 2 = G`. An equation without derivatives is
+    its own goal, with the names declared `const` constant.
     """
-    for a, b in ((lhs, rhs), (rhs, lhs)):
+    for a, b in ((as_hessian(lhs), rhs), (as_hessian(rhs), lhs)):
         if isinstance(a, S.Call) and a.fn in DERIVATIVES[1:] and not _has(b, DERIVATIVES):
             f, x = a.args
             if _has(f, DERIVATIVES):
@@ -475,11 +481,28 @@ def goals_of(lhs: S.Expr, rhs: S.Expr, env: Env, gradient: S.Expr | None = None)
                 return [Goal(S.Call("d", (f,)), S.Mul(b, dx), constants)]
             if gradient is None or _has(gradient, DERIVATIVES) or not isinstance(x, S.Var):
                 return None
+            if a.fn == "symgrad":  # (g + gᵀ) / 2 of the gradient g
+                return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants),
+                        Goal(S.Div(S.Add(gradient, S.Transpose(gradient)), S.Num(2)), b, constants)]
+            g, dv = gradient, dx  # a matrix X: hess(f, X) is jac(vec(g), vec(X))
+            if not env[x.name].shape.cols.is_one:
+                g, dv = S.Call("vec", (gradient,)), S.Call("d", (S.Call("vec", (x,)),))
             return [Goal(S.Call("d", (f,)), S.Frob(gradient, dx), constants),
-                    Goal(S.Call("d", (gradient,)), S.Mul(b, dx), constants)]
+                    Goal(S.Call("d", (g,)), S.Mul(b, dv), constants)]
     if _has(lhs, DERIVATIVES[1:]) or _has(rhs, DERIVATIVES[1:]):
         return None
     return [Goal(lhs, rhs, frozenset(n for n, info in env.items() if "const" in info.props))]
+
+
+def as_hessian(t: S.Expr) -> S.Expr:
+    """`jac(grad(f, x), x)` and `jac(vec(grad(f, X)), vec(X))` are `hess(f, x)` by its
+    definition; any other term is itself."""
+    if isinstance(t, S.Call) and t.fn == "jac":
+        y, w = t.args
+        y, w = (y.args[0], w.args[0]) if S.head(y) == S.head(w) == ("Call", "vec", 1) else (y, w)
+        if isinstance(y, S.Call) and y.fn == "grad" and y.args[1] == w:
+            return S.Call("hess", y.args)
+    return t
 
 
 class Step(NamedTuple):
@@ -491,25 +514,54 @@ class Step(NamedTuple):
     term: S.Expr
 
 
+class Lemma(NamedTuple):
+    """A derivative proved equal to a term without derivatives (`jac(y, x) = J`, with its own
+    chains), then put in its place in the statement wherever it is not inside a derivative."""
+
+    lhs: S.Expr
+    rhs: S.Expr
+    chains: list
+    gradient: S.Expr | None = None
+
+
+def replace_derivative(t: S.Expr, d: S.Expr, g: S.Expr) -> S.Expr:
+    """`t` with `d` replaced by `g` wherever it is not inside a derivative."""
+    if t == d:
+        return g
+    if isinstance(t, S.Call) and t.fn in DERIVATIVES:  # inside a derivative: equal at the point is not enough
+        return t
+    kids = t.children()
+    return t.with_children(tuple(replace_derivative(k, d, g) for k in kids)) if kids else t
+
+
 
 def check_chains(lhs: S.Expr, rhs: S.Expr, env: Env, chains: list[list[Step]], cited: Mapping[str, Rule],
-                 properties: list[Rule], gradient: S.Expr | None = None) -> Theorem:
+                 properties: list[Rule], gradient: S.Expr | None = None, lemmas: tuple[Lemma, ...] = ()) -> Theorem:
     """Replay the chains that prove the elaborated statement `lhs = rhs` from the rules
-    `cited` (and the property rules), under the statement's hypotheses."""
+    `cited` (and the property rules), under the statement's hypotheses — and those of the
+    lemmas, each checked first and then put in place of its derivative."""
     try:
         shapes = {}
         if shape_of(lhs, env, shapes) != shape_of(rhs, env, shapes):
             raise CheckError("the sides of the statement have different shapes")
         if gradient is not None:
             shape_of(gradient, env)
-        goals = goals_of(lhs, rhs, env, gradient)
+        hypotheses, left, right, count, used = assumptions(lhs, rhs, env), lhs, rhs, 0, set()
+        for k, lemma in enumerate(lemmas, 1):
+            if not (isinstance(lemma.lhs, S.Call) and lemma.lhs.fn in DERIVATIVES[1:]) or _has(lemma.rhs, DERIVATIVES):
+                raise CheckError(f"lemma {k} must prove a derivative equal to a term without derivatives")
+            theorem = check_chains(lemma.lhs, lemma.rhs, env, lemma.chains, cited, properties, lemma.gradient)
+            replaced = tuple(replace_derivative(t, lemma.lhs, lemma.rhs) for t in (left, right))
+            if replaced == (left, right):
+                raise CheckError(f"lemma {k}: its derivative is not in the statement outside a derivative")
+            left, right, count = *replaced, count + theorem.steps
+            used.update(theorem.rules)
+            hypotheses = tuple(sorted(set(hypotheses + theorem.hypotheses), key=lambda h: (h[0], sexpr.show(h[1]))))
+        goals = goals_of(left, right, env, gradient)
         if goals is None:
             raise CheckError("the statement has no goal the kernel can check")
         if len(chains) != len(goals):
             raise CheckError(f"the statement needs {len(goals)} chain(s), the certificate has {len(chains)}")
-        hypotheses = assumptions(lhs, rhs, env)
-        used: set[str] = set()
-        count = 0
         for goal, chain in zip(goals, chains):
             for k, (name, *_rest) in enumerate(chain, 1):
                 if name != LINEAR and name not in cited:
@@ -547,7 +599,7 @@ def _not_zero(t: S.Expr, env: Env) -> bool:
 # Certificates (JSON, format in docs/certificates.md)
 
 _REQUIRED = {"format", "statement", "declarations", "rules", "chains"}
-_OPTIONAL = {"name", "file", "gradient", "assumptions", "rules_digest", "display"}
+_OPTIONAL = {"name", "file", "gradient", "assumptions", "rules_digest", "display", "lemmas"}
 _STEP = {"rule", "dir", "at", "term"}
 
 
@@ -605,10 +657,8 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
     infos = dict(read_decl(d) for d in _list(c["declarations"], "declarations"))
     if len(infos) != len(c["declarations"]):
         raise CheckError("a name is declared twice")
-    eq, *sides = sexpr.read(_string(c["statement"], "statement"))
-    if eq != "=" or len(sides) != 2:
-        raise CheckError("the statement must be (= LHS RHS)")
-    lhs, rhs = (sexpr.term(s) for s in sides)
+    if {n for n, i in infos.items() if i.shape.is_scalar} & Env(infos).dims:
+        raise CheckError("a name is both a size and a declared scalar")
     cited = {}
     if not isinstance(c["rules"], dict):
         raise CheckError("rules must be a JSON object")
@@ -617,6 +667,18 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
         if rule.name != name or trusted.get(name) != rule:
             raise CheckError(f"rule '{name}' is not the trusted rule of that name")
         cited[name] = rule
+    lemmas = tuple(read_lemma(x) for x in _list(c.get("lemmas", []), "lemmas"))
+    lhs, rhs, chains, gradient = read_lemma(c, of_certificate=True)
+    return lhs, rhs, Env(infos), chains, cited, gradient, c.get("assumptions"), lemmas
+
+
+def read_lemma(c: dict, of_certificate: bool = False) -> Lemma:
+    """A statement, its chains and its gradient (of a certificate, or one of its lemmas)."""
+    if not of_certificate:
+        c = _keys(c, {"statement", "chains"}, {"gradient"}, "a lemma")
+    eq, *sides = sexpr.read(_string(c["statement"], "statement"))
+    if eq != "=" or len(sides) != 2:
+        raise CheckError("the statement must be (= LHS RHS)")
     gradient = sexpr.term(sexpr.read(_string(c["gradient"], "gradient"))) if "gradient" in c else None
     chains = []
     for chain in _list(c["chains"], "chains"):
@@ -628,9 +690,9 @@ def read_certificate(cert: object, trusted: Mapping[str, Rule]) -> tuple:
             at = _list(s["at"], f"step {k}: the position")
             if not all(type(i) is int and 0 <= i < 1 << 16 for i in at):
                 raise CheckError(f"step {k}: a position is a list of child indices, got {at!r}")
-            steps.append((s["rule"], s["dir"] == "=>", tuple(at), sexpr.term(sexpr.read(_string(s["term"], "term")))))
+            steps.append(Step(s["rule"], s["dir"] == "=>", tuple(at), sexpr.term(sexpr.read(_string(s["term"], "term")))))
         chains.append(steps)
-    return lhs, rhs, Env(infos), chains, cited, gradient, c.get("assumptions")
+    return Lemma(sexpr.term(sides[0]), sexpr.term(sides[1]), chains, gradient)
 
 
 def _list(x: object, what: str) -> list:
@@ -651,9 +713,9 @@ def check_certificate(cert: str | dict, trusted: Mapping[str, Rule]) -> Theorem:
     assumptions, which the certificate must list exactly if it lists them."""
     try:
         data = read_json(cert) if isinstance(cert, str) else cert
-        lhs, rhs, env, chains, cited, gradient, listed = read_certificate(data, trusted)
+        lhs, rhs, env, chains, cited, gradient, listed, lemmas = read_certificate(data, trusted)
         properties = [r for r in trusted.values() if r.prop is not None]
-        theorem = check_chains(lhs, rhs, env, chains, cited, properties, gradient)
+        theorem = check_chains(lhs, rhs, env, chains, cited, properties, gradient, lemmas)
     except CheckError:
         raise
     except RecursionError:

@@ -115,6 +115,12 @@ class Normaliser:
             return {_UNIT: e.value} if e.value else {}
         if isinstance(e, S.Zeros):
             return {}
+        if isinstance(e, S.SizeOf):  # the product of its factors: `m n` is m times n
+            size = Size.from_dim(e.size)
+            keys = tuple(("Size", a) for a in size.atoms)
+            for k in keys:
+                self._terms.setdefault(k, S.SizeOf(S.Dim((k[1],))))
+            return {self._mono(keys, ()): Fraction(size.coeff)}
         if isinstance(e, S.Add):
             return _add(self.poly(e.left), self.poly(e.right), 1)
         if isinstance(e, S.Sub):

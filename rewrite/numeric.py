@@ -20,6 +20,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
@@ -429,6 +430,13 @@ class _Evaluator:
             case S.Identity(size):
                 x = np.eye(*_room_for(self._dim(size), self._dim(size)))
                 return x, x
+            case S.SizeOf(size):  # a size as a number: its drawn value
+                x = np.array([[float(self._dim(size))]])
+                return x, x
+            case S.SizePower(a, k):
+                (v, s), (kv, _) = self(a), self(k)
+                _scalar(v, "^")
+                return self._power(v, s, Fraction(int(round(kv.real[0, 0]))))
             case S.Ones(rows, cols):
                 x = np.ones(_room_for(self._dim(rows), self._dim(cols) if cols else 1))
                 return x, x
@@ -482,12 +490,15 @@ class _Evaluator:
                 return self._along(a, self.directions)
             case S.Call("grad", (f, S.Var(x))):
                 return self._grad(f, x)
+            case S.Call("symgrad", (f, S.Var(x))):  # (∇f + ∇fᵀ) / 2
+                g, s = self._grad(f, x)
+                return (g + g.T) / 2, (s + s.T) / 2
             case S.Call("jac", (y, S.Var(x))):
                 return self._jac(y, x)
             case S.Call("jac", (y, S.Call("vec", (S.Var(x),)))):
                 return self._jac(y, x, vectorised=True)
-            case S.Call("hess", (f, x)):
-                return self(S.Call("jac", (S.Call("grad", (f, x)), x)))
+            case S.Call("hess", (f, S.Var(x))):  # jac(vec(∇f), vec(X)); for a column x, jac(∇f, x)
+                return self._jac(S.Call("vec", (S.Call("grad", (f, S.Var(x))),)), x, vectorised=True)
             case S.Call(fn, (a,)) if fn in _FUNCTIONS:
                 return _FUNCTIONS[fn](self, *self(a))
         raise ValueError(f"cannot evaluate {e!r}")
@@ -713,6 +724,7 @@ class _Evaluator:
 _NEAR_SINGULAR = "a matrix is too close to singular to tell (condition number between 1e6 and 1e12)"
 
 
+@lru_cache(maxsize=4096)  # asked at every directional derivative, of the same few terms
 def _has_derivative(e: S.Expr) -> bool:
     return any(isinstance(s, S.Call) and s.fn in ("d", *S.DERIVATIVES) for _, s in S.subterms(e))
 
@@ -1164,7 +1176,7 @@ def _dims_in(e: S.Expr) -> frozenset[str]:
     """Dimension names written in the tree (`I(k)`, `ones(p)`), beyond the declarations."""
     written: list[S.Dim | None] = []
     for _, s in S.subterms(e):
-        if isinstance(s, S.Identity):
+        if isinstance(s, (S.Identity, S.SizeOf)):
             written.append(s.size)
         elif isinstance(s, (S.Ones, S.Zeros)):
             written += [s.rows, s.cols]

@@ -467,6 +467,10 @@ class _Builder:
             return S.Inverse(arg, at=_pos(tok))
         return S.Power(arg, power, at=_pos(tok))
 
+    def size_power(self, tree, kids):
+        arg, tok, exponent = kids
+        return S.SizePower(arg, exponent, at=_pos(tok))
+
     def var(self, tree, kids):
         return S.Var(kids[0].value, at=_pos(kids[0]))
 

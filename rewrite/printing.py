@@ -90,8 +90,10 @@ class _Printer:
             return PRODUCT
         if isinstance(e, S.Neg):
             return UNARY
-        if isinstance(e, (S.Transpose, S.Inverse, S.Power)):
+        if isinstance(e, (S.Transpose, S.Inverse, S.Power, S.SizePower)):
             return POSTFIX
+        if isinstance(e, S.SizeOf) and len(e.size.factors) > 1:
+            return PRODUCT  # `m n` reads back as a product
         return ATOM
 
     def paren(self, text: str) -> str:
@@ -147,6 +149,10 @@ class _Plain(_Printer):
             return number(e.value)
         if isinstance(e, S.Identity):
             return "I" if e.size is None else f"I({dim(e.size)})"
+        if isinstance(e, S.SizeOf):
+            return dim(e.size)
+        if isinstance(e, S.SizePower):
+            return self.operand(e.arg, ATOM, in_norm) + "^" + self.operand(e.exponent, ATOM)
         if isinstance(e, S.Ones) and e.rows is None:
             return "ones"
         if isinstance(e, (S.Ones, S.Zeros)):
@@ -283,6 +289,10 @@ class _Latex(_Printer):
             return number(q) if _is_decimal(q) else rf"\frac{{{q.numerator}}}{{{q.denominator}}}"
         if isinstance(e, S.Identity):
             return "I" if e.size is None else f"I_{{{_latex_dim(e.size)}}}"
+        if isinstance(e, S.SizeOf):
+            return _latex_dim(e.size)
+        if isinstance(e, S.SizePower):
+            return f"{{{self.operand(e.arg, ATOM)}}}^{{{self.expr(e.exponent)}}}"
         if isinstance(e, S.Ones) and e.rows is None:
             return r"\mathbf{1}"
         if isinstance(e, (S.Ones, S.Zeros)):
@@ -335,6 +345,8 @@ class _Latex(_Printer):
             return rf"\sqrt{{{args[0]}}}"
         if e.fn == "d":
             return r"\mathrm{d}" + (args[0] if isinstance(e.args[0], S.Var) else self.paren(args[0]))
+        if e.fn == "symgrad":  # the gradient on symmetric matrices
+            return rf"\nabla^{{\mathrm{{sym}}}}_{{{args[1]}}}" + self.paren(args[0])
         if e.fn in S.DERIVATIVES:
             f, x = args
             top, bottom = {

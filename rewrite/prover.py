@@ -20,7 +20,7 @@ from fractions import Fraction
 from . import syntax as S
 from .budget import Budget
 from .egraph import Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
-from .errors import BudgetError
+from .errors import BudgetError, RewriteError
 from .explain import Closure, Instance, flatten
 from .explain import Step as SearchStep
 from .kernel import LINEAR, Context, Goal, Step, resolve
@@ -49,8 +49,8 @@ def _instantiate(bank: TermBank, e: S.Expr, terms: dict[str, int], sizes: dict[s
     def dim(d: S.Dim | None) -> Size | None:
         return None if d is None else resolve(Size.from_dim(d), sizes)
 
-    if isinstance(e, S.Identity):
-        return bank.node(S.Identity, (("size", dim(e.size).to_dim()),), ())  # type: ignore[union-attr]
+    if isinstance(e, (S.Identity, S.SizeOf)):
+        return bank.node(type(e), (("size", dim(e.size).to_dim()),), ())  # type: ignore[union-attr]
     if isinstance(e, (S.Ones, S.Zeros)):
         rows, cols = dim(e.rows), dim(e.cols)
         payload = (("rows", rows.to_dim()), ("cols", None if cols is None or cols.is_one else cols.to_dim()))  # type: ignore[union-attr]
@@ -257,6 +257,13 @@ class Prover:
             return None, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
         return best, SearchResult(True, report, to_nf + steps + back(best), seconds=seconds)
 
+    def differential(self, env: Env, e: S.Expr, hypotheses: tuple = ()) -> tuple[S.Expr, list[Step]]:
+        """The one-way form of a differential `d(F)` (names declared `const` constant) and
+        the steps to it: the `=>` rules are the differential's calculus."""
+        constants = frozenset(n for n, info in env.items() if "const" in info.props)
+        _, rw = self._stage(env, constants, hypotheses)
+        return self._reduce(rw, e)
+
     def simplify(self, env: Env, e: S.Expr, *, constants: frozenset[str] = frozenset(),
                  hypotheses: tuple = (), budget: Budget = Budget()) -> tuple[S.Expr, SearchResult]:
         """The cheapest term the search finds equal to `e` (cost model: `egraph.COSTS`),
@@ -295,7 +302,7 @@ def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
     """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
     try:
         return kernel.full.equal(a, b)
-    except BudgetError:
+    except (BudgetError, RewriteError):  # too large, or a term the kernel refuses (`c^tr(…)`)
         return False
 
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from . import sexpr
 from . import syntax as S
 from .errors import RewriteError
-from .kernel import LINEAR, Rule, goals_of, read_decl, read_rule
+from .kernel import LINEAR, Rule, goals_of, read_decl, read_rule, replace_derivative
 from .printing import show
 from .result import Result
 from .sizes import Env
@@ -116,6 +116,12 @@ def derivation(certificate: dict[str, Any]) -> Derivation:
         lhs, rhs = statement(certificate)
         env = Env(dict(read_decl(d) for d in certificate["declarations"]))
         gradient = sexpr.term(sexpr.read(certificate["gradient"])) if "gradient" in certificate else None
+        before: tuple[Chain, ...] = ()  # the lemmas' chains, then the statement's with each lemma in place
+        for lemma in certificate.get("lemmas", []):
+            d, g = statement(lemma)
+            before += derivation({**lemma, "declarations": certificate["declarations"],
+                                  "rules": certificate["rules"]}).chains
+            lhs, rhs = replace_derivative(lhs, d, g), replace_derivative(rhs, d, g)
         goals = goals_of(lhs, rhs, env, gradient)
         rules = {n: read_rule(t) for n, t in certificate["rules"].items()}
         steps = [[(sexpr.term(sexpr.read(s["term"])), tuple(s["at"]), s["rule"], s["dir"]) for s in chain]
@@ -126,8 +132,8 @@ def derivation(certificate: dict[str, Any]) -> Derivation:
         raise RewriteError("the certificate's chains do not fit its statement")
     starts = [g.start for g in goals]
     conclusions = _conclusions(lhs, rhs, goals)
-    chains = tuple(Chain(_lines(start, chain, rules), conclusion)
-                   for start, chain, conclusion in zip(starts, steps, conclusions))
+    chains = before + tuple(Chain(_lines(start, chain, rules), conclusion)
+                            for start, chain, conclusion in zip(starts, steps, conclusions))
     shown = certificate.get("display", {}).get("statement") or f"{show(lhs)} = {show(rhs)}"
     return Derivation(certificate.get("name", "certificate"), shown, chains)
 

@@ -166,8 +166,8 @@ def _resolve_sizes(e: S.Expr, u: Unifier) -> S.Expr:
     def dim(d: S.Dim | None) -> S.Dim | None:
         return None if d is None else u.resolve(Size.from_dim(d)).to_dim()
 
-    if isinstance(e, S.Identity):
-        return S.Identity(dim(e.size))
+    if isinstance(e, (S.Identity, S.SizeOf)):
+        return type(e)(dim(e.size))
     if isinstance(e, (S.Ones, S.Zeros)):
         return type(e)(dim(e.rows), dim(e.cols))  # type: ignore[arg-type]
     kids = e.children()

@@ -12,7 +12,10 @@ Forms:
 Conditions are `TERM WORD` pairs separated by commas (`A invertible`, `A + B invertible`,
 `x vector`), WORD one of `kernel.WORDS`. Pattern variables are single letters: upper-case
 ones matrices of any shape, lower-case ones 1×1 (scalars) unless a condition says `vector`
-(a column of any length) or `row`.
+(a column of any length) or `row`. A shape clause `A : n×n` (or `B : p q×1`) names the
+sizes of a pattern variable with size letters; a size letter in a side is that size as a
+number (`det(c A) = c^n det(A) if A : n×n`), bound when a match binds the shapes; `n size` makes
+`n` a size letter without naming a shape (`c^(n - 1) c = c^n if n size`).
 Imports: `syntax`, `parse`, `shapes`, `sizes`, `kernel`, `errors`.
 """
 
@@ -34,6 +37,8 @@ RULE_PROPERTIES = OPEN + CLOSED
 
 _HEAD = re.compile(r"\s*([A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(.*)$", re.S)
 _COND = re.compile(r"^\s*(.+?)\s+([a-z]+)\s*$", re.S)
+_LETTER = re.compile(r"^\s*([a-z])\s+size\s*$")  # `n size`: a size letter no shape names
+_SIZED = re.compile(r"^\s*([A-Za-z])\s*:\s*([a-z0-9 ]+?)\s*×\s*([a-z0-9 ]+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,23 @@ class RuleText:
     conditions: tuple[tuple[str, S.Expr], ...] = ()  # (word, term)
     text: str = ""  # the line without its comment, whitespace collapsed
     at: S.Pos | None = None
+    sized: tuple[tuple[str, S.Dim, S.Dim], ...] = ()  # shape clauses `A : n×n`: (var, rows, cols)
+
+    @property
+    def size_letters(self) -> frozenset[str]:
+        """The names of sizes: in shape clauses, and in `I(n)`, `ones(m, n)`, `zeros(m, n)`."""
+        dims = [d for _, r, c in self.sized for d in (r, c)]
+        for t in self.sides + tuple(t for _, t in self.conditions):
+            for _, e in S.subterms(t):
+                dims += [d for _, d in e.payload() if isinstance(d, S.Dim)]
+        return frozenset(f for d in dims for f in d.factors if isinstance(f, str))
 
     @property
     def variables(self) -> tuple[str, ...]:
         names = set(S.free_names(self.lhs))
         if self.rhs is not None:
             names |= S.free_names(self.rhs)
-        return tuple(sorted(names))
+        return tuple(sorted(names - self.size_letters))
 
     @property
     def sides(self) -> tuple[S.Expr, ...]:
@@ -81,10 +96,12 @@ def _compile(rule: RuleText) -> Rule:
     for word, t in rule.conditions:
         if isinstance(t, S.Var):
             on_var.setdefault(t.name, set()).add(word)
-    infos = {v: VarInfo(v, _pattern_shape(v, on_var.get(v, set()))) for v in rule.variables}
+    letters = {a: Size(1, (_size_atom(a),)) for a in rule.size_letters}
+    given = {v: Shape(_letter_size(r, letters), _letter_size(c, letters)) for v, r, c in rule.sized if v}
+    infos = {v: VarInfo(v, given.get(v) or _pattern_shape(v, on_var.get(v, set()))) for v in rule.variables}
     env = Env(infos)
-    inf = _Inference(env, Unifier())
-    trees = rule.sides + tuple(t for _, t in rule.conditions)
+    inf = _Inference(env, Unifier(), sizes=letters)
+    trees = tuple(_rename_sizes(t, letters) for t in rule.sides + tuple(t for _, t in rule.conditions))
     shapes = [inf.shape(s, (i,), zero_ok=True) for i, s in enumerate(trees)]
     if rule.rhs is not None and not all(_agree(inf.u, x, y) for x, y in zip(*(
             (inf.u.resolve_shape(s).rows, inf.u.resolve_shape(s).cols) for s in shapes[:2]))):
@@ -99,6 +116,30 @@ def _compile(rule: RuleText) -> Rule:
     shapes_ = tuple((v, inf.u.resolve_shape(i.shape)) for v, i in infos.items())
     conditions = tuple((w, t) for (w, _), t in zip(rule.conditions, out[len(rule.sides):]))
     return Rule(rule.name, tuple(out[:len(rule.sides)]), rule.prop, shapes_, conditions)
+
+
+def _size_atom(letter: str) -> str:
+    return f"?size_{letter}"  # with a `_`, as pattern variables' sizes: never an implicit size
+
+
+def _letter_size(d: S.Dim, letters: dict[str, Size]) -> Size:
+    out = Size()
+    for f in d.factors:
+        out = out * (letters[f] if isinstance(f, str) else Size(f))
+    return out
+
+
+def _rename_sizes(e: S.Expr, letters: dict[str, Size]) -> S.Expr:
+    """Sizes written with size letters (`I(n)`, `ones(n)`) in terms of the `?` sizes."""
+    def dim(d: S.Dim | None) -> S.Dim | None:
+        return None if d is None else _letter_size(d, {**{str(f): Size.of(f) for f in d.factors}, **letters}).to_dim()
+
+    if isinstance(e, (S.Identity, S.SizeOf)):
+        return type(e)(dim(e.size), at=e.at)
+    if isinstance(e, (S.Ones, S.Zeros)):
+        return type(e)(dim(e.rows), dim(e.cols), at=e.at)  # type: ignore[arg-type]
+    kids = e.children()
+    return e.with_children(tuple(_rename_sizes(k, letters) for k in kids)) if kids else e
 
 
 def _pattern_shape(v: str, conditions: set[str]) -> Shape:
@@ -149,9 +190,18 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
     parts = re.split(r"\s+if\s+", rest)
     if len(parts) > 2:
         raise ParseError("a rule has at most one 'if'", file=file, pos=pos)
+    sized: list[tuple[str, S.Dim, S.Dim]] = []
     if len(parts) == 2:
         rest = parts[0]
-        conditions = tuple(_condition(c, file, pos) for c in _top_level_commas(parts[1]))
+        clauses = _top_level_commas(parts[1])
+        for c in clauses:
+            m = _SIZED.match(c)
+            if m:
+                sized.append((m.group(1), *(S.Dim(tuple(int(f) if f.isdigit() else f for f in g.split()))
+                                            for g in m.group(2, 3))))
+            elif _LETTER.match(c):
+                sized.append(("", S.Dim((_LETTER.match(c).group(1),)), S.Dim((1,))))  # type: ignore[union-attr]
+        conditions = tuple(_condition(c, file, pos) for c in clauses if not (_SIZED.match(c) or _LETTER.match(c)))
     try:
         if re.search(r"\sis\s+[a-z]+\s*$", rest):
             expr, prop = re.match(r"(.*)\sis\s+([a-z]+)\s*$", rest, re.S).groups()  # type: ignore[union-attr]
@@ -167,6 +217,15 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
                             conditions=conditions)
     except RewriteError as e:
         raise ParseError(f"in rule '{name}': {e.message}", file=file, pos=pos) from None
+    rule = RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, sized=tuple(sized))
+    for letter in sorted(rule.size_letters):
+        if len(letter) != 1 or not letter.islower():
+            raise ParseError(f"in rule '{name}': size letters are single lower-case letters, not '{letter}'",
+                             file=file, pos=pos)
+    for v, _, _ in sized:
+        if v and v not in rule.variables:
+            raise ParseError(f"in rule '{name}': the shape clause names '{v}', which the rule does not use",
+                             file=file, pos=pos)
     for v in rule.variables:
         if len(v) != 1:
             raise ParseError(f"in rule '{name}': pattern variables are single letters, not '{v}'", file=file, pos=pos)
@@ -174,7 +233,8 @@ def parse_rule(line: str, *, file: str | None = None, line_no: int = 1) -> RuleT
         for v in sorted(S.free_names(t) - set(rule.variables)):
             raise ParseError(f"in rule '{name}': the condition names '{v}', which the rule does not use",
                              file=file, pos=pos)
-    return RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos)
+    return RuleText(rule.name, rule.lhs, rule.rhs, rule.oneway, rule.prop, rule.conditions, " ".join(body.split()), pos,
+                    tuple(sized))
 
 
 def _top_level_commas(text: str) -> list[str]:

@@ -5,7 +5,7 @@ reader of a few dozen lines, so the trusted base needs no parser generator; peop
 the user's notation (`printing`), which is never trusted. A term's children are the
 list's elements in `syntax` child order, so certificate positions mean the same in both.
 
-    A  2  1/2  (I n)  (ones m n)  (ones n)  (zeros m*n 2)  (neg E)  (T E)  (inv E)  (^ E 2)
+    A  2  1/2  (I n)  (size n)  (pow E F)  (ones m n)  (ones n)  (zeros m*n 2)  (neg E)  (T E)  (inv E)  (^ E 2)
     (+ E F)  (- E F)  (* E F)  (had E F)  (hdiv E F)  (kron E F)  (/ E F)  (: E F)  (tr E) …
 
 A size is an atom: a product of names and positive integers joined by `*` (`m*n`, `2*k`).
@@ -30,7 +30,7 @@ _NUMERAL = re.compile(r"\d+(?:/\d+)?$")
 
 UNARY = {"neg": S.Neg, "T": S.Transpose, "inv": S.Inverse}
 BINARY = {"+": S.Add, "-": S.Sub, "*": S.Mul, "had": S.Hadamard, "hdiv": S.HadamardDiv, "kron": S.Kron,
-          "/": S.Div, ":": S.Frob}
+          "/": S.Div, ":": S.Frob, "pow": S.SizePower}
 _HEAD = {cls: head for head, cls in {**UNARY, **BINARY}.items()}
 
 
@@ -106,7 +106,7 @@ def term(x: SExpr) -> S.Expr:
         if not node or not isinstance(node[0], str):
             raise SyntaxError_(f"expected an operator at the head of {write(node)}")
         head, args = node[0], node[1:]
-        kids = args[:1] if head == "^" else args if head not in ("I", "ones", "zeros") else []
+        kids = args[:1] if head == "^" else args if head not in ("I", "size", "ones", "zeros") else []
         if not ready:
             todo.append((node, True))
             todo.extend((k, False) for k in kids)
@@ -134,6 +134,8 @@ def _node(head: str, args: list, kids: list[S.Expr]) -> S.Expr:
             return S.Power(kids[0], -exponent if args[1].startswith("-") else exponent)
         if head == "I" and len(args) == 1:
             return S.Identity(dim(args[0]))
+        if head == "size" and len(args) == 1:
+            return S.SizeOf(dim(args[0]))
         if head in ("ones", "zeros") and len(args) in (1, 2):
             return (S.Ones if head == "ones" else S.Zeros)(dim(args[0]), dim(args[1]) if len(args) == 2 else None)
         if head in S.FUNCTIONS:
@@ -157,6 +159,8 @@ def of_term(e: S.Expr) -> SExpr:
         if e.size is None:
             raise SyntaxError_("an identity without a size (elaborate the term first)")
         return ["I", dim_atom(e.size)]
+    if isinstance(e, S.SizeOf):
+        return ["size", dim_atom(e.size)]
     if isinstance(e, (S.Ones, S.Zeros)):
         if e.rows is None:
             raise SyntaxError_("ones without a size (elaborate the term first)")

@@ -124,6 +124,7 @@ class Unifier:
 
 def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env:
     """The environment of a file's `let` lines; properties are stored closed under implication."""
+    decls = list(decls)
     infos: dict[str, VarInfo] = {}
     where: dict[str, S.Pos | None] = {}
     for decl in decls:
@@ -147,7 +148,17 @@ def env_from_decls(decls: Iterable[doc.Decl], *, file: str | None = None) -> Env
                     raise error(f"'{prop}' needs {need}, but {name} is {shape}")
             infos[name] = VarInfo(name, shape, props, decl.type.kind)
             where[name] = decl.at
-    return Env(infos)
+    env = Env(infos)
+    for decl in decls:  # a scalar and a size of the same name would both be a 1×1 `n` in an expression
+        for name in decl.names:
+            if name in env.dims and infos[name].shape.is_scalar:
+                raise ShapeError(f"'{name}' is a size (of {_sized_by(env, name)}) and cannot also be declared "
+                                 "as a scalar; use another name", file=file, pos=decl.at)
+    return env
+
+
+def _sized_by(env: Env, size: str) -> str:
+    return next(v.name for v in env.values() if size in v.shape.rows.atoms + v.shape.cols.atoms)
 
 
 def _impossible_rank(prop: str, shape: Shape) -> bool:
@@ -199,10 +210,12 @@ class _Inference:
     picks the tree), so `finish` can write their sizes in once everything is unified.
     """
 
-    def __init__(self, env: Env, unifier: Unifier) -> None:
+    def __init__(self, env: Env, unifier: Unifier, sizes: dict[str, Size] | None = None) -> None:
         self.env = env
         self.u = unifier
         self.holes: list[tuple[S.Path, S.Expr, Shape]] = []
+        # the size names a bare name may stand for (a rule's size letters: `?` sizes)
+        self.sizes = {a: Size(1, (a,)) for a in env.dims} if sizes is None else sizes
 
     def shape(self, e: S.Expr, path: S.Path, zero_ok: bool = False) -> Shape:
         """The shape of `e`; `zero_ok` says a `0` here takes its shape from the context."""
@@ -228,8 +241,20 @@ class _Inference:
                 return self._hole(e, path, Shape(self.u.fresh(), self.u.fresh()))
             case S.Num():
                 return SCALAR
+            case S.Var(name) if name not in self.env and name in self.sizes:
+                return self._hole(e, path, SCALAR)  # a size as a number: `SizeOf`
             case S.Var():
                 return self._var(e).shape
+            case S.SizeOf():
+                return SCALAR
+            case S.SizePower(arg, exponent):
+                base = self.shape(arg, path + (0,))
+                self._require(e, arg, base, self.same(base, SCALAR), "c^k needs a scalar c")
+                self.shape(exponent, path + (1,))
+                if not self._integral(exponent):
+                    raise ShapeError(f"the exponent {show(exponent)} is not an integer made of sizes "
+                                     "(a size name, integers, +, -, ·)", pos=exponent.at or e.at)
+                return SCALAR
             case S.Identity(None):
                 k = self.u.fresh()
                 return self._hole(e, path, Shape(k, k))
@@ -253,6 +278,14 @@ class _Inference:
             case S.Add() | S.Sub() | S.Mul() | S.Hadamard() | S.HadamardDiv() | S.Kron() | S.Div() | S.Frob():
                 return self._binary(e, path)
         raise TypeError(f"not an expression: {e!r}")
+
+    def _integral(self, e: S.Expr) -> bool:
+        """The exponent of `c^k` as written: sizes and integers under `-`, `+`, `·`."""
+        if isinstance(e, S.Var):
+            return e.name in self.sizes and e.name not in self.env
+        if isinstance(e, S.Num):
+            return e.value.denominator == 1
+        return isinstance(e, (S.SizeOf, S.Neg, S.Add, S.Sub, S.Mul)) and all(map(self._integral, e.children()))
 
     def _binary(self, e: _BinaryOp, path: S.Path) -> Shape:
         additive = type(e) in _SAME_SHAPE
@@ -345,9 +378,11 @@ class _Inference:
         if rule in ("elementwise", "same"):
             return s
         x, sx = args[1], shapes[1]
-        if fn == "grad":
-            need = f"grad needs a scalar to differentiate (the gradient has the shape of {show(x)})"
+        if fn in ("grad", "symgrad"):
+            need = f"{fn} needs a scalar to differentiate (the gradient has the shape of {show(x)})"
             self._require(e, args[0], s, self.same(s, SCALAR), need)
+            if fn == "symgrad":
+                self._square(e, "symgrad (the gradient on symmetric matrices)", x, sx)
             return sx
         if fn == "jac":
             layout = "jac needs column vectors (numerator layout: jac(y, x) is m×n for y m×1 and x n×1)"
@@ -356,9 +391,8 @@ class _Inference:
             return Shape(s.rows, sx.rows)
         assert fn == "hess", fn
         self._require(e, args[0], s, self.same(s, SCALAR), "hess needs a scalar to differentiate")
-        need = "hess needs a column vector variable (the Hessian is n×n for x n×1)"
-        self._require(e, x, sx, self._unify(sx.cols, ONE), need)
-        return Shape(sx.rows, sx.rows)
+        n = sx.rows * sx.cols  # n×n for x n×1; for an m×n X, jac(vec(∇f), vec(X)) is (m n)×(m n)
+        return Shape(n, n)
 
     def _require(self, e: S.Expr, arg: S.Expr, s: Shape, ok: bool, need: str) -> None:
         if not ok:
@@ -389,8 +423,9 @@ class _Inference:
             out[root] = S.replace_at(out[root], tuple(path), explicit)
         return out
 
-    @staticmethod
-    def _explicit(node: S.Expr, s: Shape) -> S.Expr:
+    def _explicit(self, node: S.Expr, s: Shape) -> S.Expr:
+        if isinstance(node, S.Var):
+            return S.SizeOf(self.sizes[node.name].to_dim(), at=node.at)
         if isinstance(node, S.Identity):
             return S.Identity(s.rows.to_dim(), at=node.at)
         if isinstance(node, S.Ones):

@@ -169,7 +169,10 @@ def _shape(e: S.Expr, env: Mapping[str, VarInfo], cache: dict | None) -> Shape:
         if e.name not in env:
             raise ShapeError(f"'{e.name}' is not declared")
         return env[e.name].shape
-    if isinstance(e, S.Num):
+    if isinstance(e, (S.Num, S.SizeOf)):
+        return SCALAR
+    if isinstance(e, S.SizePower):
+        _need(kids[0].is_scalar and integral(e.exponent), "c^k needs a scalar c and an integer k made of sizes")
         return SCALAR
     if isinstance(e, S.Identity):
         return Shape(_size(e.size), _size(e.size))
@@ -226,13 +229,20 @@ def _call(fn: str, kids: list[Shape]) -> Shape:
         return s.transposed()
     x = kids[1]
     if rule == "grad":
-        _need(s.is_scalar, "grad needs a scalar")
+        _need(s.is_scalar, f"{fn} needs a scalar")  # a non-square symgrad: its (g + gᵀ) / 2 goal fails
         return x
     if rule == "jac":
         _need(s.cols.is_one and x.cols.is_one, "jac needs column vectors")
         return Shape(s.rows, x.rows)
-    _need(rule == "hess" and s.is_scalar and x.cols.is_one, f"{fn} needs a scalar and a column vector")
-    return Shape(x.rows, x.rows)
+    _need(rule == "hess" and s.is_scalar, f"{fn} needs a scalar")
+    return Shape(x.rows * x.cols, x.rows * x.cols)  # jac(vec(∇f), vec(X))
+
+
+def integral(e: S.Expr) -> bool:
+    """Whether `e` is an integer at every point: sizes and integers under `-`, `+`, `·`."""
+    if isinstance(e, (S.SizeOf, S.Num)):
+        return not isinstance(e, S.Num) or e.value.denominator == 1
+    return isinstance(e, (S.Neg, S.Add, S.Sub, S.Mul)) and all(map(integral, e.children()))
 
 
 def _need(ok: bool, message: str) -> None:

@@ -143,6 +143,15 @@ class Ones(Expr):
 
 
 @dataclass(frozen=True)
+class SizeOf(Expr):
+    """A size used as a number (`n`, `m n`): a positive integer scalar, the size's value at
+    the point. Written as the size's name; a rule binds it from the shapes it matches."""
+
+    size: Dim
+    at: Pos | None = _at()
+
+
+@dataclass(frozen=True)
 class Zeros(Expr):
     """`zeros(n)` or `zeros(m, n)`; a `0` in matrix position is elaborated to this."""
 
@@ -184,6 +193,16 @@ class Power(Expr):
             object.__setattr__(self, "exponent", Fraction(self.exponent))
         if self.exponent == -1:
             raise ValueError("a power of -1 is written Inverse")
+
+
+@dataclass(frozen=True)
+class SizePower(Expr):
+    """`c^n`, `c^(n - 1)`: a scalar to an integer exponent built from sizes and integers
+    (`sizes.integral`); a negative power is that of 1/c (1/0 = 0)."""
+
+    arg: Expr
+    exponent: Expr
+    at: Pos | None = _at()
 
 
 @dataclass(frozen=True)
@@ -279,10 +298,11 @@ FUNCTION = {
     "grad": Function(2, "grad", r"\nabla"),
     "jac": Function(2, "jac", r"\operatorname{jac}"),
     "hess": Function(2, "hess", r"\operatorname{hess}"),
+    "symgrad": Function(2, "grad", r"\nabla^{\mathrm{sym}}"),  # (∇f + ∇fᵀ) / 2, S square
 }
 
 FUNCTIONS: dict[str, int] = {name: f.arity for name, f in FUNCTION.items()}
-DERIVATIVES = frozenset({"grad", "jac", "hess"})
+DERIVATIVES = frozenset({"grad", "jac", "hess", "symgrad"})  # symgrad(f, S) = (∇f + ∇fᵀ) / 2
 
 
 @dataclass(frozen=True)
@@ -379,7 +399,7 @@ def _state_without_hash(self: Expr) -> dict:
     return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
 
-for _cls in (Var, Num, Identity, Ones, Zeros, Neg, Transpose, Inverse, Power, Add, Sub, Mul, Hadamard,
+for _cls in (Var, Num, Identity, SizeOf, SizePower, Ones, Zeros, Neg, Transpose, Inverse, Power, Add, Sub, Mul, Hadamard,
              HadamardDiv, Kron, Div, Frob, Call):
     _cls.__hash__ = _cached_hash  # type: ignore[method-assign]
     _cls.__getstate__ = _state_without_hash  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-; compiled from the rule files with digest c04920915546f798b42421cb64a001bce9ece674502774d894beaef9f9050b99; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest c72435ba97ee9adcb431e8166d2c2e7175d9712d92ec800bece53cda7ff4e242; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -41,6 +41,12 @@
 (rule pow-one (= (^ A 1) A) (vars (A ?A_c ?A_c)) (if)) ; algebra.rules:49
 (rule pow-succ (= (^ A 2) (* A A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:50
 (rule pow-three (= (^ A 3) (* (* A A) A)) (vars (A ?A_c ?A_c)) (if (nonscalar A))) ; algebra.rules:51
+(rule size-pow-succ (= (* (pow c (- (size ?size_n) 1)) c) (pow c (size ?size_n))) (vars (c 1 1)) (if)) ; algebra.rules:54
+(rule size-pow-add (= (* (pow c (size ?size_m)) (pow c (size ?size_n))) (pow c (+ (size ?size_m) (size ?size_n)))) (vars (c 1 1)) (if)) ; algebra.rules:55
+(rule size-pow-mul (= (pow (* a b) (size ?size_n)) (* (pow a (size ?size_n)) (pow b (size ?size_n)))) (vars (a 1 1) (b 1 1)) (if)) ; algebra.rules:56
+(rule size-pow-neg (= (pow (neg c) (size ?size_n)) (* (pow (neg 1) (size ?size_n)) (pow c (size ?size_n)))) (vars (c 1 1)) (if)) ; algebra.rules:57
+(rule size-pow-one (= (pow 1 (size ?size_n)) 1) (vars) (if)) ; algebra.rules:58
+(rule size-pow-twice (= (* (pow (neg 1) (size ?size_n)) (pow (neg 1) (size ?size_n))) 1) (vars) (if)) ; algebra.rules:59
 (rule det-mul (= (det (* A B)) (* (det A) (det B))) (vars (A ?B_r ?B_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; determinant.rules:5
 (rule det-tp (= (det (T A)) (det A)) (vars (A ?A_r ?A_r)) (if)) ; determinant.rules:6
 (rule det-inv (= (det (inv A)) (/ 1 (det A))) (vars (A ?A_r ?A_r)) (if (invertible A))) ; determinant.rules:7
@@ -66,6 +72,11 @@
 (rule logdet-pow3 (= (logdet (^ A 3)) (* 3 (logdet A))) (vars (A ?A_r ?A_r)) (if (square A))) ; determinant.rules:31
 (rule det-kalman (= (det (- P (* (* (* (* P (T H)) (inv (+ (* (* H P) (T H)) R))) H) P))) (/ (* (det P) (det R)) (det (+ (* (* H P) (T H)) R)))) (vars (H ?R_r ?H_c) (P ?H_c ?H_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* H P) (T H)) R)))) ; determinant.rules:35
 (rule logdet-kalman (= (logdet (- P (* (* (* (* P (T H)) (inv (+ (* (* H P) (T H)) R))) H) P))) (- (+ (logdet P) (logdet R)) (logdet (+ (* (* H P) (T H)) R)))) (vars (H ?R_r ?H_c) (P ?H_c ?H_c) (R ?R_r ?R_r)) (if (invertible P) (invertible R) (invertible (+ (* (* H P) (T H)) R)))) ; determinant.rules:36
+(rule det-smul (= (det (* c A)) (* (pow c (size ?size_n)) (det A))) (vars (A ?size_n ?size_n) (c 1 1)) (if)) ; determinant.rules:39
+(rule det-neg (= (det (neg A)) (* (pow (neg 1) (size ?size_n)) (det A))) (vars (A ?size_n ?size_n)) (if)) ; determinant.rules:40
+(rule logdet-smul (= (logdet (* c A)) (+ (* (size ?size_n) (log c)) (logdet A))) (vars (A ?size_n ?size_n) (c 1 1)) (if (nonzero c) (invertible A))) ; determinant.rules:43
+(rule det-kron (= (det (kron A B)) (* (pow (det A) (size ?size_q)) (pow (det B) (size ?size_p)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if)) ; determinant.rules:45
+(rule logdet-kron (= (logdet (kron A B)) (+ (* (size ?size_q) (logdet A)) (* (size ?size_p) (logdet B)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if (invertible A) (invertible B))) ; determinant.rules:47
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
@@ -311,11 +322,16 @@
 (rule vec-hdiv (= (vec (hdiv A B)) (hdiv (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:24
 (rule vec-outer (= (vec (* x (T y))) (kron y x)) (vars (x ?x_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; kronecker.rules:25
 (rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:26
-(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:27
-(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:28
-(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:29
-(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:30
-(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:31
+(rule vec-d-matvec (= (vec (* A x)) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:28
+(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:29
+(rule mul-d-vec (= (* A x) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:31
+(rule vec-row (= (vec (T x)) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:32
+(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:33
+(rule vec-d-mul3-left (= (vec (* (* A B) C)) (* (kron (T (* B C)) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential A) (nondifferential B) (nondifferential C))) ; kronecker.rules:36
+(rule vec-d-mul3-right (= (vec (* (* A B) C)) (* (kron (I ?C_c) (* A B)) (vec C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (nondifferential B) (differential C))) ; kronecker.rules:37
+(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:38
+(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:39
+(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:40
 (rule abs-sign (= (had (sign A) A) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:8
 (rule sign-abs (= (had (sign A) (abs A)) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:9
 (rule relu-step (= (had (step A) A) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:10
@@ -444,6 +460,7 @@
 (rule gram-t-invertible (is invertible (* A (T A))) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:100
 (rule pinv-fullrowrank (is fullrowrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullcolrank A))) ; properties.rules:101
 (rule pinv-fullcolrank (is fullcolrank (pinv A)) (vars (A ?A_r ?A_c)) (if (fullrowrank A))) ; properties.rules:102
+(rule size-pow-invertible (is invertible (pow c (size ?size_n))) (vars (c 1 1)) (if (invertible c))) ; properties.rules:104
 (rule tr-cyclic (= (tr (* A B)) (tr (* B A))) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:4
 (rule tr-tp (= (tr (T A)) (tr A)) (vars (A ?A_r ?A_r)) (if)) ; trace.rules:5
 (rule tr-add (= (tr (+ A B)) (+ (tr A) (tr B))) (vars (A ?B_c ?B_c) (B ?B_c ?B_c)) (if)) ; trace.rules:6
@@ -454,6 +471,8 @@
 (rule tr-zero (= (tr Z) 0) (vars (Z ?Z_c ?Z_c)) (if (zero Z))) ; trace.rules:11
 (rule tr-div (= (tr (/ A s)) (/ (tr A) s)) (vars (A ?A_c ?A_c) (s 1 1)) (if)) ; trace.rules:12
 (rule tr-frob (= (tr (* A B)) (: (T A) B)) (vars (A ?B_c ?B_r) (B ?B_r ?B_c)) (if)) ; trace.rules:13
+(rule tr-id-size (= (tr (I ?size_n)) (size ?size_n)) (vars) (if)) ; trace.rules:15
+(rule sum-ones-size (= (sum (ones ?size_m ?size_n)) (* (size ?size_m) (size ?size_n))) (vars) (if)) ; trace.rules:16
 (rule tp-tp (= (T (T A)) A) (vars (A ?A_r ?A_c)) (if)) ; transpose.rules:4
 (rule tp-mul (= (T (* A B)) (* (T B) (T A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; transpose.rules:5
 (rule tp-add (= (T (+ A B)) (+ (T A) (T B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; transpose.rules:6

@@ -61,6 +61,17 @@ EQUALLY_SIMPLE = {
                         "the quotient rule's two terms, as heldout2_ml_grads.proof::rayleigh_grad writes them"),
     "heldout_hard.proof::h_jac_normalize": ("(I - x xᵀ / (xᵀ x)) / ‖x‖",
                                             "xᵀ x for ‖x‖², as heldout3_magnus.proof::j_normalize writes it"),
+    # issue 16: Kronecker sums are not factored back (`I ⊗ A + I ⊗ Aᵀ` for `I ⊗ (A + Aᵀ)`), a
+    # Kronecker product of vectors not folded into `x xᵀ`, and a half written as 0.5
+    "matrix_hessians.proof::hess_trace_quad": ("I ⊗ A + I ⊗ Aᵀ", "the Kronecker product distributed"),
+    "matrix_hessians.proof::hess_trace_quad_sym": ("2 (I ⊗ S)", "the factor 2 outside the product"),
+    "matrix_hessians.proof::hess_trace_right": ("B ⊗ I + Bᵀ ⊗ I", "the Kronecker product distributed"),
+    "matrix_hessians.proof::hess_least_squares": ("2 (x ⊗ I) (xᵀ ⊗ I)", "x xᵀ ⊗ I as a product of Kronecker factors"),
+    "matrix_hessians.proof::jac_grad_quad": ("Mᵀ ⊗ I + M ⊗ I", "the Kronecker product distributed"),
+    "matrix_hessians.proof::jac_grad_ls": ("2 (x ⊗ I) (xᵀ ⊗ I)", "x xᵀ ⊗ I as a product of Kronecker factors"),
+    "symmetric_gradients.proof::sym_trace": ("0.5 (Aᵀ + A)", "a half written 0.5, the sum in the other order"),
+    "symmetric_gradients.proof::sym_bilinear": ("0.5 (x yᵀ + y xᵀ)", "a half written 0.5"),
+    "symmetric_gradients.proof::sym_trace_inv": ("0.5 S⁻¹ (-Aᵀ - A) S⁻¹", "a half written 0.5, the sign inside"),
     "more.proof::t2": ("-(X + A)⁻ᵀ²", f"{TRANSPOSE_OUT}, written as a square"),
     "more.proof::t3": ("-X⁻ᵀ / det(X)", "1 / det(X) for det(X⁻¹)"),
     "more.proof::t5": ("3 Xᵀ²", "the transpose of the square as the square of the transpose"),
@@ -173,6 +184,8 @@ NOT_DERIVED: dict[str, str] = {
     "reach_jacobians.proof::grad_det_VtAV": "derive refuses a gradient written with (Vᵀ Q V)⁻¹: it is singular for a "
                                             "wide V; the claim is proved under its hypothesis by `check`",
     "reach_jacobians.proof::grad_det_VtSV": "the same with S spd",
+    "symmetric_gradients.proof::sym_gauss_loglik": "the gradient's chain uses Σ's symmetry inside d(·), which "
+                                                   "the kernel refuses for a varying Σ (the claim itself is proved)",
 }
 
 

@@ -520,7 +520,7 @@ def _error(fn, text: str) -> ParseError:
         ("(‖A)‖", (1, 4), "unbalanced norm: '‖' at 1:2 is not closed before ')'"),
         ("A $ B", (1, 3), "unexpected character '$'"),
         ("A |B|", (1, 3), "unexpected character '|'"),
-        ("A^x", (1, 2), "expected T, -T, -1 or a number after '^'"),
+        ("A^+", (1, 3), "expected an expression after '^', found '+'"),
         ("tr A", (1, 4), "unexpected 'A' after 'tr'; expected '('"),
         ("tr(A, B)", (1, 1), "tr takes 1 argument, got 2"),
         ("kron(A)", (1, 1), "kron takes 2 arguments, got 1"),

@@ -40,26 +40,14 @@ def statements(kind):
 
 
 def search_only(checker, lhs, rhs, env):
-    """The goals of `lhs = rhs` and the search's chain for each, or None when the search
-    connects none for some goal: what the checker does, without its numeric shortcut.
-    A Hessian goes through the gradient the search derives first (`kernel.goals_of`)."""
-    gradient, chains = None, []
-    hypotheses = kernel.assumptions(lhs, rhs, env)
-    hess = next((side for side in (lhs, rhs) if isinstance(side, S.Call) and side.fn == "hess"), None)
-    if hess is not None:
-        f, x = hess.args
-        gradient, found = checker.prover.derive(env, f, x, "frob", SMALL, hypotheses)
-        if gradient is None:
-            return None
-        chains.append(found.steps)
-    goals = kernel.goals_of(lhs, rhs, env, gradient)
-    assert goals is not None, "no goal for the kernel: the search was not tried"
-    for goal in goals[len(chains):]:
-        found = checker.prover.prove(env, goal, hypotheses, SMALL)
-        if not found.proved:
-            return None
-        chains.append(found.steps)
-    return goals, chains, gradient
+    """The search's chains for `lhs = rhs` (and the gradient and lemmas they go through), or
+    None when the search connects none for some goal: what the checker does, without its
+    numeric shortcut (`Checker._search`: Hessians and symmetric gradients through the
+    derived gradient, nested derivatives through lemmas)."""
+    from rewrite.result import Result
+
+    gradient, chains, lemmas = checker._search(lhs, rhs, env, Result("", "", "claim", "unknown"), SMALL)
+    return None if chains is None else (chains, gradient, lemmas)
 
 
 def refuted_by_search(checker, decls, stmt, env):
@@ -69,13 +57,14 @@ def refuted_by_search(checker, decls, stmt, env):
     found = search_only(checker, lhs, rhs, env)
     if found is None:
         return None
-    _, chains, gradient = found
+    chains, gradient, lemmas = found
     steps = [[(s.rule, s.forward, s.at, s.term) for s in chain] for chain in chains]
-    cited = {s.rule for chain in chains for s in chain if s.rule != kernel.LINEAR}
+    every = list(chains) + [c for lemma in lemmas for c in lemma.chains]
+    cited = {s.rule for chain in every for s in chain if s.rule != kernel.LINEAR}
     compiled = checker.rulebase.compiled
     try:
         kernel.check_chains(lhs, rhs, env, steps, {n: compiled[n] for n in cited}, checker.rulebase.properties,
-                            gradient)
+                            gradient, lemmas)
     except kernel.CheckError as e:
         return f"the search connected the sides of a false statement; the kernel rejected it: {e.message}"
     return "the search connected the sides of a false statement AND THE KERNEL ACCEPTED IT"

@@ -491,9 +491,10 @@ def test_function_argument_errors():
         unary_error(call("hess", Ax, x, pos=at(3, 9)))
         == f"hess needs a scalar to differentiate, but {show(Ax)} is m×1"
     )
-    f = call("norm2", A)
-    assert unary_error(call("hess", f, A, pos=at(3, 9))) == (
-        "hess needs a column vector variable (the Hessian is n×n for x n×1), but A is m×n"
+    f = call("norm2", A)  # a matrix variable is allowed (issue 16): the Hessian is (m n)×(m n)
+    assert infer(call("hess", f, A), LSQ) == Shape(Size(1, ("m", "n")), Size(1, ("m", "n")))
+    assert unary_error(call("symgrad", f, A, pos=at(3, 9))) == (
+        "symgrad (the gradient on symmetric matrices) needs a square matrix, but A is m×n"
     )
 
 
