@@ -57,6 +57,8 @@ EQUALLY_SIMPLE = {
     "notation.proof::s2": ("-X⁻ᵀ²", f"{TRANSPOSE_OUT}, X⁻ᵀ X⁻ᵀ written as a square"),
     "heldout2_ml_grads.proof::ce_full_W": ("(t - exp(W x) / sum(exp(W x))) xᵀ", "sum(·) for onesᵀ(·)"),
     "prml.proof::p3": ("λ w + Φᵀ (Φ w - t)", "the same sum in the other order"),
+    "nonsmooth.proof::relu_layer_W": ("Vᵀ t ⊙ step(W x) xᵀ", "the same Hadamard product in the other order"),
+    "nonsmooth.proof::relu_layer_x": ("Wᵀ (Vᵀ t ⊙ step(W x))", "the same Hadamard product in the other order"),
     "more.proof::t20": ("(A + Aᵀ) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)²",
                         "the quotient rule's two terms, as heldout2_ml_grads.proof::rayleigh_grad writes them"),
     "heldout_hard.proof::h_jac_normalize": ("(I - x xᵀ / (xᵀ x)) / ‖x‖",
@@ -130,6 +132,7 @@ EQUALLY_SIMPLE = {
 PRESENTATION = {
     "heldout3_cookbook.proof::g_det_AXB": "`det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ`: right where A, B are singular too, but a "
                                           "person writes det(A X B) X⁻ᵀ",
+    "diag.proof::grad_diag_quad": "`2 diag(ones) x`: diag(ones) not read as I",
     "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
 }
 
@@ -181,6 +184,8 @@ TIMING_DEPENDENT: tuple[str, ...] = ()
 
 # Claims `rewrite check` proves that `derive` does not find (none today).
 NOT_DERIVED: dict[str, str] = {
+    "nonsmooth.proof::lasso": "derive hits the time limit (the claim proves when its right side is given)",
+    "nonsmooth.proof::hinge": "derive hits the time limit (the claim proves when its right side is given)",
     "reach_jacobians.proof::grad_det_VtAV": "derive refuses a gradient written with (Vᵀ Q V)⁻¹: it is singular for a "
                                             "wide V; the claim is proved under its hypothesis by `check`",
     "reach_jacobians.proof::grad_det_VtSV": "the same with S spd",
