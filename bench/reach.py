@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rewrite.check import Checker, Result, Settings
 from rewrite.budget import Budget
+from rewrite.check import Checker, Result, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = [

@@ -5,11 +5,12 @@ grammar cannot express (which `‖` opens or closes a norm, where a `d/dX` prefi
 whether brackets balance), feeds lark's LALR parser one logical line at a time, and turns
 lark's trees into `syntax` trees without recursion. Every failure is a `ParseError` with a
 position; lark's own exceptions never escape.
-Imports: `syntax`, `errors`, `document`, lark. Must not import `shapes` or any later stage.
+Imports: `syntax`, `errors`, `document`, `caches`, lark. Must not import `shapes` or any later stage.
 """
 
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from . import document as doc
 from . import syntax as S
+from .caches import cache_file
 from .errors import ParseError
 
 # Deeper trees are refused: later stages walk trees recursively, and no proof needs this.
@@ -42,7 +44,10 @@ def _build_lark(parser: str | None = "lalr") -> Lark:
     """The parser; with `parser=None`, a lexer that is built once (lark's `Lark.lex` on a
     parser rebuilds its lexer on every call)."""
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
-    return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS)
+    # the LALR tables, computed once per grammar (lark checks the grammar's digest on reading)
+    cache = cache_file(f"lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.pickle") if parser else None
+    return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS,
+                cache=str(cache) if cache else False)
 
 
 # ---------------------------------------------------------------------------
