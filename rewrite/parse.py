@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -585,7 +586,17 @@ def parse_decl(text: str, *, file: str | None = None) -> doc.Decl:
 
 
 def parse_text(text: str, path: str = "<string>") -> doc.ProofFile:
-    """A proof file's contents; errors name `path`."""
+    """A proof file's contents; errors name `path`. The trees are immutable, so the same
+    text read again (a test suite reads each proof file many times) is read once."""
+    return _parse_text(text, path) if len(text) > 100_000 else _parse_text_once(text, path)
+
+
+@lru_cache(maxsize=256)
+def _parse_text_once(text: str, path: str) -> doc.ProofFile:
+    return _parse_text(text, path)
+
+
+def _parse_text(text: str, path: str) -> doc.ProofFile:
     text = text.removeprefix("\ufeff")
     items: list[doc.Decl | doc.Statement] = []
     try:
