@@ -27,8 +27,8 @@ if "REWRITE_CACHE_DIR" not in os.environ:
 
 # Test modules that are long campaigns as a whole.
 SLOW_MODULES = {"test_soundness.py", "test_codegen_proofs.py", "test_adversary.py", "test_derivatives.py"}
-# Single tests of 15 s or more on the 2-core machine (`--durations`): big hypothesis runs,
-# every rule validated again, subprocess pools.
+# Single tests of 10 s or more on the loaded 2-core machine (`--durations`): big hypothesis
+# runs, every rule validated again, subprocess pools.
 SLOW_TESTS = {
     "test_numeric.py::test_random_true_identities_are_never_false_at_any_scale",
     "test_numeric.py::test_a_false_identity_stays_false_times_a_tiny_factor",
@@ -46,6 +46,13 @@ SLOW_TESTS = {
     "test_rules.py::test_the_shipped_rule_base_loads",
     "test_rules.py::test_the_one_way_rules_terminate_on_both_sides_of_every_rule",
     "test_cli.py::test_jobs_gives_the_serial_output_in_the_serial_order",
+    "test_codegen.py::test_the_emitted_gradient_of_a_random_expression_is_its_gradient",
+    "test_printing.py::test_files_round_trip",
+    "test_numeric.py::test_random_second_differentials_are_never_false",
+    "test_plugin.py::test_parallel_workers_give_the_same_outcomes",
+    "test_plugin.py::test_reports",
+    "test_present.py::test_tidy_keeps_the_normal_form_and_the_value",
+    "test_kernel.py::test_a_mutant_is_rejected_unless_it_is_still_a_proof",
 }
 
 
