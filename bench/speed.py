@@ -84,24 +84,37 @@ def warm_corpus(repeat: int) -> tuple[list[tuple[str, str, str]], int]:
     checker.prover.warm()
     checker.check_text("let A, B : Mat(n, n)\nclaim c: (A B)ᵀ = Bᵀ Aᵀ\n")
     best: dict[tuple[str, str], float] = {}
+    cpu: dict[tuple[str, str], float] = {}
     outcomes: dict[tuple[str, str], bool] = {}
+    checked = checker.check_statement
+
+    def timed_statement(stmt, env, pf=None):  # the checker's own wall time, and this process's CPU time
+        start = time.process_time()
+        r = checked(stmt, env, pf)
+        key = (Path(r.file).name, r.name)
+        cpu[key] = min(cpu.get(key, float("inf")), time.process_time() - start)
+        return r
+
+    checker.check_statement = timed_statement  # type: ignore[method-assign]
     for _ in range(repeat):
         for path in expand_paths([ROOT / "proofs"]):
             for r in checker.check_file(path):
                 key = (path.name, r.name)
                 best[key] = min(best.get(key, float("inf")), r.seconds)
                 outcomes[key] = r.passed
-    times = sorted(best.values())
-    slow = sorted(((s, f"{f}::{n}") for (f, n), s in best.items() if s > 1.0), reverse=True)
-    p90 = times[int(0.9 * (len(times) - 1))]
-    rows = [
-        (f"proofs/ warm, per statement ({len(times)} statements, {sum(outcomes.values())} passed"
-         f"{', fastest of ' + str(repeat) if repeat > 1 else ''})",
-         f"median {1000 * statistics.median(times):.0f} ms, p90 {1000 * p90:.0f} ms, max {1000 * times[-1]:.0f} ms, "
-         f"sum {sum(times):.1f} s", "median ≤ 20 ms"),
-        ("statements of proofs/ over 1 s", ", ".join(f"{name} {s:.2f} s" for s, name in slow) or "none", "none"),
-    ]
-    return rows, len(times)
+    rows = []
+    for label, values in (("wall", best), ("CPU", cpu)):
+        times = sorted(values.values())
+        p90 = times[int(0.9 * (len(times) - 1))]
+        rows.append((f"proofs/ warm, per statement, {label} ({len(times)} statements, {sum(outcomes.values())} passed"
+                     f"{', fastest of ' + str(repeat) if repeat > 1 else ''})",
+                     f"median {1000 * statistics.median(times):.0f} ms, p90 {1000 * p90:.0f} ms, "
+                     f"max {1000 * times[-1]:.0f} ms, sum {sum(times):.1f} s", "median ≤ 20 ms"))
+    for label, values in (("wall", best), ("CPU", cpu)):
+        slow = sorted(((s, f"{f}::{n}") for (f, n), s in values.items() if s > 1.0), reverse=True)
+        rows.append((f"statements of proofs/ over 1 s ({label})",
+                     ", ".join(f"{name} {s:.2f} s" for s, name in slow) or "none", "none"))
+    return rows, len(best)
 
 
 def throughput(jobs: list[int], statements: int) -> list[tuple[str, str, str]]:

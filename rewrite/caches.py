@@ -3,7 +3,9 @@ directory (`platformdirs`), or `REWRITE_CACHE_DIR` (`off` turns caching off).
 
 What is kept there is only ever a faster way to the same answer — the parser's tables,
 the rule base as loaded and validated — each under a key of everything it was computed
-from, so a stale entry is never read; losing the folder costs time, not results.
+from, so a stale entry is never read; losing the folder costs time, not results. The
+folder is the user's own, trusted as their `__pycache__` is: its entries are pickles, read
+back as they were written.
 Imports: none (standard library and `platformdirs`).
 """
 
