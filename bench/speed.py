@@ -155,16 +155,19 @@ def main() -> None:
 
     print(f"# python {sys.version.split()[0]}, egglog {version('egglog')}, numpy {numpy.__version__}, "
           f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    rows = startup(args.runs)
-    more, statements = warm_corpus(args.repeat)
-    rows += more
+    print("\n| | measured | target |\n|---|---|---|", flush=True)
+
+    def show(rows: list[tuple[str, str, str]]) -> None:  # each row as soon as it is measured
+        for label, value, target in rows:
+            print(f"| {label} | {value} | {target} |", flush=True)
+
+    show(startup(args.runs))
+    rows, statements = warm_corpus(args.repeat)
+    show(rows)
     if not args.quick:
-        rows += throughput(args.jobs, statements)
+        show(throughput(args.jobs, statements))
         if args.suite:
-            rows += suite()
-    print("\n| | measured | target |\n|---|---|---|")
-    for label, value, target in rows:
-        print(f"| {label} | {value} | {target} |")
+            show(suite())
     print(f"\n# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
