@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Container, Iterable, Iterator
 
 from . import certificate, kernel, numeric, present, prover, rules, sexpr
 from . import document as doc
@@ -69,14 +70,19 @@ class Checker:
             return [Result(path, "<file>", "claim", "error", message=str(e.located(path)), line=e.line)]
         return self.check_proof_file(pf)
 
-    def check_proof_file(self, pf: doc.ProofFile) -> list[Result]:
+    def check_proof_file(self, pf: doc.ProofFile, only: Container[int] | None = None) -> list[Result]:
+        """Every statement's result; with `only`, those of the statements at these indices
+        (what a worker of `check_paths` is given)."""
         results = []
         try:
             env = env_from_decls(pf.decls, file=pf.path)
         except RewriteError as e:
             return [Result(pf.path, "<declarations>", "claim", "error", message=str(e.located(pf.path)), line=e.line)]
         seen: dict[str, doc.Statement] = {}
-        for stmt in pf.statements:
+        for i, stmt in enumerate(pf.statements):
+            if only is not None and i not in only:
+                seen.setdefault(stmt.name, stmt)
+                continue
             if stmt.name in seen:
                 first = seen[stmt.name].at
                 results.append(Result(pf.path, stmt.name, stmt.kind, "error", line=stmt.at.line if stmt.at else None,
@@ -471,6 +477,83 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         out.extend(sorted(p.rglob("*.proof")) if p.is_dir() else [p])
     return out
+
+
+def check_paths(paths: Iterable[str | Path], settings: Settings | None = None, jobs: int = 1
+                ) -> Iterator[tuple[str, list[Result]]]:
+    """Each file's results, in the order given, as `Checker.check_file` gives them. With
+    `jobs` > 1 the statements are checked in that many worker processes, each loading the
+    rule base once; the results come back in the serial order, whatever finishes first."""
+    settings = settings or Settings()
+    paths = [str(p) for p in paths]
+    if jobs <= 1 or not paths:
+        checker = Checker(settings)
+        for path in paths:
+            yield path, checker.check_file(path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # workers never fork a process that may have run egglog (its threads do not survive a
+    # fork): a fresh server forks them where there is one, else each starts afresh
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(["rewrite.check"])
+    tasks: list[tuple[str, int | None]] = []
+    for path in paths:
+        tasks.extend((path, i) for i in _parts(path))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_start_worker,
+                             initargs=(settings,)) as pool:
+        done: dict[str, list[Result]] = {}
+        left = {path: 0 for path in paths}
+        for path, _ in tasks:
+            left[path] += 1
+        try:
+            for (path, _), results in zip(tasks, pool.map(_work, tasks)):
+                done.setdefault(path, []).extend(results)
+                left[path] -= 1
+                if not left[path]:
+                    yield path, done.pop(path)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _parts(path: str) -> list[int | None]:
+    """The tasks of a file: one per statement, or the whole file (None) where it does not
+    read or its declarations do not shape-check (its one error result is the worker's)."""
+    try:
+        pf = parse_file(path)
+        env_from_decls(pf.decls, file=pf.path)
+    except (RewriteError, OSError, UnicodeDecodeError):
+        return [None]
+    return list(range(len(pf.statements))) or [None]
+
+
+_WORKER: Checker | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = Checker(settings)
+
+
+def _work(task: tuple[str, int | None]) -> list[Result]:
+    path, index = task
+    assert _WORKER is not None
+    if index is not None:
+        try:
+            return _WORKER.check_proof_file(_parsed(path), only=(index,))
+        except (RewriteError, OSError, UnicodeDecodeError):  # changed since it was read: say so once
+            if index:
+                return []
+    return _WORKER.check_file(path)
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str) -> doc.ProofFile:
+    return parse_file(path)
 
 
 def check_file(path: str | Path, *, seed: int = 0, budget: Budget | None = None) -> list[Result]:

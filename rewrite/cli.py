@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -57,20 +58,42 @@ def _report(results: list[tuple[Result, str]], as_json: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import expand_paths
+    from .check import Settings, check_paths, expand_paths
 
     paths = expand_paths(args.paths)
     if not paths:
         print("rewrite check: no .proof files found", file=sys.stderr)
         return 2
-    checker = _checker(args)
-    results = []
-    for path in paths:
-        for r in checker.check_file(path):
-            results.append((r, f"{path}::{r.name}" if r.name != "<file>" else str(path)))
+    settings = Settings(seed=args.seed, budget=Budget(seconds=args.timeout))
+    failed = total = 0
+    # each file's lines as soon as it is done, in the order of the files whatever the workers do
+    for path, results in check_paths(paths, settings, jobs=args.jobs):
+        for r in results:
+            total += 1
+            failed += not r.passed
+            label = f"{path}::{r.name}" if r.name != "<file>" else str(path)
+            print(json.dumps(r.to_json(), ensure_ascii=False) if args.json else _line(r, label), flush=True)
             if args.certificates and r.certificate:
                 certificate.write(r.certificate, args.certificates, Path(path).stem)
-    return _report(results, args.json)
+    if not args.json:
+        print(f"{total - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _jobs(text: str) -> int:
+    """`--jobs N`; 0 or `auto`: every core this process may use."""
+    if text.strip().lower() in ("0", "auto"):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number of processes or 'auto', got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number of processes (0: all cores), got {value}")
+    return value
 
 
 def _declared(lets: Sequence[str]):
@@ -263,6 +286,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check proof files (folders are searched for *.proof)")
     c.add_argument("paths", nargs="+")
     c.add_argument("--certificates", metavar="DIR", help="write one certificate per proved claim")
+    c.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+                   help="check statements in N worker processes (0 or auto: one per core; default 1)")
     common(c)
     c.set_defaults(run=cmd_check)
 

@@ -19,15 +19,16 @@ import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterable, Mapping
-
-from egglog import bindings
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from . import syntax as S
 from .budget import Budget
 from .kernel import WORDS
 from .sizes import Env, Size
 from .terms import TermBank
+
+if TYPE_CHECKING:  # egglog is loaded by the first e-graph built, not on import (start-up time)
+    from egglog import bindings
 
 # ---------------------------------------------------------------------------
 # The term language in egglog
@@ -515,6 +516,8 @@ class Program:
         grows much faster than its length (1.2 s against 0.1 s for ours).
         """
         if self._egraph is None:
+            from egglog import bindings
+
             eg = bindings.EGraph()
             for command in _commands(self.text):
                 eg.run_program(*eg.parse_program(command))
@@ -587,6 +590,8 @@ class Search:
         return [self.bank.tree(decode(printed.termdag.get(t).args[0])) for t, _ in printed.terms]  # type: ignore[arg-type]
 
     def equal(self, a: str, b: str) -> bool:
+        from egglog import bindings
+
         try:
             self._run(f"(check (= ${a} ${b}))")
             return True

@@ -5,12 +5,14 @@ grammar cannot express (which `‖` opens or closes a norm, where a `d/dX` prefi
 whether brackets balance), feeds lark's LALR parser one logical line at a time, and turns
 lark's trees into `syntax` trees without recursion. Every failure is a `ParseError` with a
 position; lark's own exceptions never escape.
-Imports: `syntax`, `errors`, `document`, lark. Must not import `shapes` or any later stage.
+Imports: `syntax`, `errors`, `document`, `caches`, lark. Must not import `shapes` or any later stage.
 """
 
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 from . import document as doc
 from . import syntax as S
+from .caches import cache_file
 from .errors import ParseError
 
 # Deeper trees are refused: later stages walk trees recursively, and no proof needs this.
@@ -44,7 +47,10 @@ def _build_lark(parser: str | None = "lalr") -> Lark:
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
     names = [f'"{n}"' for n in (*S.FUNCTION, *doc.SPELLINGS) if n != "d"]
     grammar += "\n!function: " + " | ".join(names) + " | D\n"
-    return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS)
+    # the LALR tables, computed once per grammar (lark checks the grammar's digest on reading)
+    cache = cache_file(f"lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.pickle") if parser else None
+    return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS,
+                cache=str(cache) if cache else False)
 
 
 # ---------------------------------------------------------------------------
@@ -586,7 +592,17 @@ def parse_decl(text: str, *, file: str | None = None) -> doc.Decl:
 
 
 def parse_text(text: str, path: str = "<string>") -> doc.ProofFile:
-    """A proof file's contents; errors name `path`."""
+    """A proof file's contents; errors name `path`. The trees are immutable, so the same
+    text read again (a test suite reads each proof file many times) is read once."""
+    return _parse_text(text, path) if len(text) > 100_000 else _parse_text_once(text, path)
+
+
+@lru_cache(maxsize=256)
+def _parse_text_once(text: str, path: str) -> doc.ProofFile:
+    return _parse_text(text, path)
+
+
+def _parse_text(text: str, path: str) -> doc.ProofFile:
     text = text.removeprefix("\ufeff")
     items: list[doc.Decl | doc.Statement] = []
     try:

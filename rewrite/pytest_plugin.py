@@ -25,6 +25,7 @@ from .budget import DEFAULT_SECONDS, Budget
 
 EXPECTED = {"claim": "proved", "refute": "false"}
 _CHECKER = pytest.StashKey[Any]()
+_RESULTS = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +51,19 @@ def _checker(config: pytest.Config) -> Any:
                             budget=Budget(seconds=config.getoption("proof_timeout")))
         config.stash[_CHECKER] = Checker(settings)
     return config.stash[_CHECKER]
+
+
+def result_of(config: pytest.Config, statement: Any, env: Any, proof_file: Any) -> Any:
+    """The statement's result, checked once per process by the process's checker: a test
+    suite's own tests of a proof file's results (its certificates, say) read the same
+    result its items judged, instead of checking the corpus again."""
+    from pathlib import Path
+
+    cache = config.stash.setdefault(_RESULTS, {})
+    key = (str(Path(proof_file.path).resolve()), statement.name, statement.at.line if statement.at else None)
+    if key not in cache:
+        cache[key] = _checker(config).check_statement(statement, env, proof_file)
+    return cache[key]
 
 
 class ProofFile(pytest.File):
@@ -91,7 +105,7 @@ class StatementItem(_ProofItem):
         self.statement, self.env, self.proof_file = statement, env, proof_file
 
     def runtest(self) -> None:
-        result = _checker(self.config).check_statement(self.statement, self.env, self.proof_file)
+        result = result_of(self.config, self.statement, self.env, self.proof_file)
         self.user_properties.append(("outcome", result.outcome))
         if not result.passed:
             raise ProofFailure(self._report(result))

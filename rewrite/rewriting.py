@@ -17,6 +17,7 @@ rule applies when several match at one position. Imports: `kernel`, `syntax`, `s
 from __future__ import annotations
 
 import time
+from typing import Mapping
 
 from . import syntax as S
 from .errors import BudgetError, RewriteError
@@ -31,12 +32,7 @@ class Rewriter:
 
     def __init__(self, context: Context, names: list[str]) -> None:
         self.context = context
-        self._by_head: dict[tuple, list[tuple[tuple, Rule, Rule]]] = {}
-        for name in names:
-            r = context.rules[name]
-            pattern = r.sides[0]
-            left = Rule(r.name, r.sides[:1], None, r.shapes, ())
-            self._by_head.setdefault(S.head(pattern), []).append((_kid_heads(pattern), r, left))
+        self._by_head = _index(context.rules, tuple(names))
         self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
         self.stopped: str | None = None  # why the last `reduce` that did not finish stopped (set by the caller)
 
@@ -114,6 +110,25 @@ class Rewriter:
             except (KeyError, RewriteError):  # the right side needs what the left does not bind
                 continue
         return None
+
+
+_INDEXES: list[tuple[Mapping[str, Rule], tuple[str, ...], dict]] = []
+
+
+def _index(rules: Mapping[str, Rule], names: tuple[str, ...]) -> dict[tuple, list[tuple[tuple, Rule, Rule]]]:
+    """The `=>` rules by the head of their left side (and their children's heads), built
+    once per rule base and kept: every statement's every search starts a `Rewriter`."""
+    for known, known_names, index in _INDEXES:
+        if known is rules and known_names == names:
+            return index
+    index = {}
+    for name in names:
+        r = rules[name]
+        pattern = r.sides[0]
+        left = Rule(r.name, r.sides[:1], None, r.shapes, ())
+        index.setdefault(S.head(pattern), []).append((_kid_heads(pattern), r, left))
+    _INDEXES[:] = [(rules, names, index)] + _INDEXES[:3]  # the rule base held, so `is` stays meaningful
+    return index
 
 
 _ARITHMETIC = {S.Add: lambda a, b: a + b, S.Sub: lambda a, b: a - b, S.Mul: lambda a, b: a * b,

@@ -9,18 +9,28 @@ run numbers). The compiled form the kernel reads is written next to the rule fil
 (`compiled.sexp`, with the digest of the texts it came from) whenever it is stale, so
 `rewrite verify` reads rules without a parser.
 Each file is a rule set named after it (`trace`, `inverse`, …). Nothing here names a rule.
-Imports: `syntax`, `ruletext`, `compiled`, `kernel`, `shapes`, `sizes`, `numeric`, `errors` — never egglog.
+
+Validating 400 rules numerically takes seconds, so a start-up does not repeat it: a loaded
+rule base is kept in the user's cache directory (`caches`) under a key made of the folder, the digest of its rule
+texts and the digest of this package's code, and a later load with the same key reads it
+instead of parsing and validating again. A rule folder is thus validated once per digest
+(and the test suite validates the shipped one with `cache=False`); a changed rule file or
+a changed checker is a new key, and a load that refuses a rule writes nothing.
+Imports: `syntax`, `caches`, `ruletext`, `compiled`, `kernel`, `shapes`, `sizes`, `numeric`, `errors` — never egglog.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from . import numeric
 from . import syntax as S
-from .compiled import digest_of, rules_dir, write_rule
+from .caches import cache_file
+from .compiled import FILE, digest_of, header, rules_dir, write_rule
 from .compiled import write as write_compiled
 from .errors import RewriteError, RuleError
 from .kernel import Rule, read_rule
@@ -54,12 +64,19 @@ class RuleBase:
 
 
 @lru_cache(maxsize=4)
-def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
-    """Every rule of every `*.rules` file in `directory` (default: the project's `rules/`)."""
+def load(directory: str | None = None, *, check: bool = True, cache: bool = True) -> RuleBase:
+    """Every rule of every `*.rules` file in `directory` (default: the project's `rules/`).
+    With `cache`, a rule base this folder's texts and this code loaded before (validated,
+    if `check`) is read from the cache directory instead."""
     folder = Path(directory) if directory else rules_dir()
     files = sorted(folder.glob("*.rules"))
     if not files:
         raise RuleError(f"no rule files (*.rules) in {folder}")
+    key = _key(folder) if cache else None
+    if key is not None:
+        base = _read_cached(key, folder, check)
+        if base is not None:
+            return base
     rules: list[RuleText] = []
     sets: list[str] = []
     seen: dict[str, str] = {}
@@ -85,7 +102,75 @@ def load(directory: str | None = None, *, check: bool = True) -> RuleBase:
             raise RuleError(f"rule '{rule.name}' does not survive compilation", pos=rule.at)
         lines.append(f"{line} ; {ruleset}.rules:{rule.at.line if rule.at else 0}")
     write_compiled(folder, base.digest, lines)
+    if key is not None:
+        _write_cached(key, base, check)
     return base
+
+
+# ---------------------------------------------------------------------------
+# The cache of loaded rule bases
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The digest of this package's code and grammar (every version's code differs): a
+    cached rule base is only as good as the parser, shape checker and numbers that loaded it."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for f in sorted([*here.glob("*.py"), *here.glob("*.lark")]):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _key(folder: Path) -> str | None:
+    try:
+        text = f"{folder.resolve()}\0{digest_of(folder)}\0{code_digest()}"
+    except OSError:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_FORMAT = 1  # the cache file's layout; a new layout is a new file name
+_KEEP = 8  # cached rule bases kept (one per rule folder and code version)
+
+
+def _read_cached(key: str, folder: Path, check: bool) -> RuleBase | None:
+    """The rule base loaded before under `key` — if it was validated (when `check` asks for
+    it) and `compiled.sexp` is still the one written from it; otherwise None."""
+    path = cache_file(f"rules-{_FORMAT}-{key}.pickle")
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+        with open(folder / FILE, encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("base"), RuleBase):
+        return None
+    base = entry["base"]
+    if (check and not entry.get("validated")) or first != header(base.digest):
+        return None
+    return base
+
+
+def _write_cached(key: str, base: RuleBase, validated: bool) -> None:
+    """Keep `base` (with its compiled rules) for the next start; a cache that cannot be
+    written costs only time."""
+    path = cache_file(f"rules-{_FORMAT}-{key}.pickle")
+    if path is None:
+        return
+    _ = base.compiled, base.properties  # computed now, so they are kept with it
+    try:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps({"key": key, "validated": validated, "base": base}, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+        # every code or rule change is a new key: keep the newest few, not every one
+        kept = sorted(path.parent.glob(f"rules-{_FORMAT}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def validate(rule: RuleText, *, file: str | None = None, seed: int = 0, draws: int = 8) -> None:
@@ -99,6 +184,8 @@ def validate(rule: RuleText, *, file: str | None = None, seed: int = 0, draws: i
     is the convention's (0 where a side is not differentiable), which the numbers cannot
     evaluate, and a rule with `d` states `smooth` for what it differentiates (the kernel
     discharges that only where the arguments are inside their domains)."""
+    from . import numeric  # numpy: loaded only when rules are validated
+
     try:
         sides, env = rule.patterns()
     except RewriteError as e:

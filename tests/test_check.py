@@ -135,20 +135,12 @@ def corpus():
             for path in PROOFS for s in parse_file(path).statements]
 
 
-@pytest.fixture(scope="module")
-def results_of(checker):
-    cache = {}
-
-    def results(path):
-        if path not in cache:
-            cache[path] = {r.name: r for r in checker.check_file(path)}
-        return cache[path]
-    return results
-
-
 @pytest.mark.parametrize("path, name, kind", corpus())
-def test_proofs_corpus(results_of, path, name, kind):
-    r = results_of(path)[name]
+def test_proofs_corpus(proof_result, path, name, kind):
+    """What the plugin's item judges (proved or false), and what backs it: a certificate
+    whose chains are the steps counted, or a counterexample (the corpus is checked once per
+    session: `proof_result`)."""
+    r = proof_result(path, name)
     assert r.kind == kind
     assert r.outcome == ("proved" if kind == "claim" else "false"), f"{path.name}::{name}: {r.outcome}: {r.message}"
     assert r.passed

@@ -211,3 +211,31 @@ def test_python_dash_m_rewrite_is_the_command(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(statement_lines(lines)) == 2 and lines[-1] == "2 passed, 0 failed"
+
+
+def test_jobs_gives_the_serial_output_in_the_serial_order(capsys, tmp_path):
+    """`--jobs 2`: the same lines (times aside), in the same order, the same summary and exit
+    status — with a file that does not parse, one whose declarations do not shape-check, a
+    name used twice and a missing file among them."""
+    proof_file(tmp_path, "a_mixed.proof", MIXED)
+    proof_file(tmp_path, "b_broken.proof", "let A : Mat(n, n)\nclaim c: A = (A\n")
+    proof_file(tmp_path, "c_passing.proof", PASSING)
+    proof_file(tmp_path, "d_bad_decls.proof", "let A : Mat(0, n)\nclaim c: A = A\n")
+    proof_file(tmp_path, "e_twice.proof", "let A : Mat(n, n)\nclaim a: A = A\nclaim a: Aᵀᵀ = A\nclaim b: Aᵀᵀ = A\n")
+    missing = tmp_path / "f_missing.proof"
+    outputs, raw = [], []
+    for jobs in ("1", "2", "auto"):
+        status, lines, _ = run(capsys, "check", str(tmp_path), str(missing), "--jobs", jobs)
+        raw.append(lines)
+        outputs.append((status, [re.sub(r"\(((\d+ steps?, )?)\d+ ms\)", r"(\1)", line) for line in lines]))
+    assert outputs[0] == outputs[1] == outputs[2]
+    status, lines = outputs[0][0], raw[0]
+    assert status == 1 and lines[-1] == "6 passed, 5 failed", lines
+    labels = [m["label"] for m in statement_lines(lines)]
+    files = [label.split("::")[0] for label in labels]
+    assert files == sorted(files) and len(labels) == 11
+
+
+def test_jobs_refuses_what_is_not_a_count(capsys):
+    status, _, err = run(capsys, "check", "proofs", "--jobs", "many")
+    assert status == 2 and "--jobs" in err

@@ -18,7 +18,7 @@ SHIPPED = [(f, r) for f in FILES for r in read_rules(f.read_text(encoding="utf-8
 
 
 def test_the_shipped_rule_base_loads():
-    base = rules.load()
+    base = rules.load(cache=False)  # every rule validated here, whatever a start-up cached
     assert len(FILES) >= 10
     assert [r.name for r in base.rules] == [r.name for _, r in SHIPPED]
     assert set(base.rulesets) == {f.stem for f in FILES}
@@ -280,3 +280,115 @@ def test_a_one_way_rule_that_loops_is_caught(tmp_path):
     (tmp_path / "loop.rules").write_text("tr-swap-loop : tr(A B) => tr(B A)\n", encoding="utf-8")
     stuck = nonterminating(rules.load(str(tmp_path), check=False))
     assert any(line.startswith(("tr-cyclic", "tr-swap-loop")) and "did not terminate" in line for line in stuck), stuck
+
+
+# ---------------------------------------------------------------------------
+# The cache of loaded rule bases: a start-up reads what an earlier load validated
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A fresh cache folder, and `load`'s in-process memo cleared around the test."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("REWRITE_CACHE_DIR", str(folder))
+    rules.load.cache_clear()
+    yield folder
+    rules.load.cache_clear()
+
+
+def _counting(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = rules.validate
+    monkeypatch.setattr(rules, "validate", lambda rule, **kw: (seen.append(rule.name), real(rule, **kw))[1])
+    return seen
+
+
+def test_a_second_load_reads_the_validated_rule_base_from_the_cache(cache, tmp_path, monkeypatch):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    seen = _counting(monkeypatch)
+    first = rules.load(str(folder))
+    assert seen == ["tr-cyclic"] and len(list(cache.glob("rules-*.pickle"))) == 1
+    rules.load.cache_clear()
+    again = rules.load(str(folder))
+    assert seen == ["tr-cyclic"], "the second start validated again"
+    assert again == first and again.compiled == first.compiled and again.properties == first.properties
+
+
+def test_a_changed_rule_file_is_validated_again_and_a_wrong_one_refused(cache, tmp_path, monkeypatch):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    rules.load(str(folder))
+    rules.load.cache_clear()
+    write_rules(folder, "trace.rules", WRONG[0])  # same file, new text: a new digest
+    with pytest.raises(RuleError, match="is false"):
+        rules.load(str(folder))
+    rules.load.cache_clear()
+    with pytest.raises(RuleError, match="is false"):  # refused again: a refusal is never cached
+        rules.load(str(folder))
+
+
+def test_an_unchecked_load_is_not_a_validation_verdict(cache, tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    write_rules(folder, "planted.rules", WRONG[0])
+    assert "tr-swap" in rules.load(str(folder), check=False).texts  # cached as not validated
+    rules.load.cache_clear()
+    with pytest.raises(RuleError):
+        rules.load(str(folder))
+
+
+def test_a_changed_checker_is_a_new_key(cache, tmp_path, monkeypatch):
+    """The key holds the code's digest: a cached verdict of other code is not read."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    rules.load(str(folder))
+    rules.load.cache_clear()
+    monkeypatch.setattr(rules, "code_digest", lambda: "other code")
+    seen = _counting(monkeypatch)
+    rules.load(str(folder))
+    assert seen == ["tr-cyclic"]
+
+
+def test_a_damaged_or_foreign_cache_entry_is_ignored(cache, tmp_path, monkeypatch):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    rules.load(str(folder))
+    (entry,) = cache.glob("rules-*.pickle")
+    seen = _counting(monkeypatch)
+    for damage in (b"", b"not a pickle", entry.read_bytes()[:100],
+                   __import__("pickle").dumps({"key": "someone else's", "validated": True, "base": None})):
+        entry.write_bytes(damage)
+        rules.load.cache_clear()
+        assert rules.load(str(folder)).texts == {"tr-cyclic": "tr-cyclic : tr(A B) = tr(B A)"}
+    assert seen == ["tr-cyclic"] * 4
+
+
+def test_a_stale_compiled_file_is_rewritten_not_trusted_from_the_cache(cache, tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    rules.load(str(folder))
+    (folder / "compiled.sexp").write_text("; something else\n", encoding="utf-8")
+    rules.load.cache_clear()
+    rules.load(str(folder))
+    from rewrite.compiled import trusted
+
+    assert list(trusted(folder)) == ["tr-cyclic"]
+
+
+def test_caching_off_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("REWRITE_CACHE_DIR", "off")
+    rules.load.cache_clear()
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    try:
+        rules.load(str(folder))
+    finally:
+        rules.load.cache_clear()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["compiled.sexp", "trace.rules"]
