@@ -74,7 +74,7 @@ class Arranger:
         match e:
             case S.Var(name):
                 return self.env[name].shape
-            case S.Num():
+            case S.Num() | S.SizeOf() | S.SizePower():
                 return SCALAR
             case S.Identity(size):
                 k = Size.from_dim(size)  # type: ignore[arg-type]

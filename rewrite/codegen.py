@@ -157,8 +157,8 @@ def free_sizes(roots: Sequence[S.Expr], params: Sequence[Param]) -> list[str]:
     written: list[str] = []
     for root in roots:
         for _, t in S.subterms(root):
-            dims = (t.size,) if isinstance(t, S.Identity) else (t.rows, t.cols) if isinstance(t, (S.Ones, S.Zeros)) \
-                else ()
+            dims = (t.size,) if isinstance(t, (S.Identity, S.SizeOf)) else (t.rows, t.cols) \
+                if isinstance(t, (S.Ones, S.Zeros)) else ()
             for d in dims:
                 for f in (d.factors if d is not None else ()):
                     if isinstance(f, str) and f not in carried and f not in written:
@@ -317,6 +317,10 @@ class _Lowering:
                 return _number(q)
             case S.Identity(size):
                 return Code(self.b.eye.format(n=self.size(size)), ATOM, kind)
+            case S.SizeOf(size):  # a size as a number (`tr(I(n))` is n)
+                return Code(f"float({self.size(size)})", ATOM, kind)
+            case S.SizePower(a, k):
+                return Code(f"{_wrap(self.code(a), ATOM)} ** {_wrap(self.code(k), ATOM)}", POW, kind)
             case S.Ones(rows, cols):
                 return self._filled(self.b.ones, "1.0", rows, cols, kind)
             case S.Zeros(rows, cols):

@@ -41,6 +41,16 @@ class OutOfDomain(ArithmeticError):
     singular matrix inverted: the claim says nothing there."""
 
 
+# Refutes this comparison cannot see, each for its reason (strict: each must still fail here).
+UNSEEN = {
+    "nonsmooth.proof::perceptron_all": "false only where an entry is 0, which random draws never hit",
+    "nonsmooth.proof::relu_grad_relu": "false only where an entry is 0, which random draws never hit",
+    "reach_hypotheses.proof::lp_barrier_sign": "needs b - A x > 0, which these draws do not solve for",
+    "reach_hypotheses.proof::lp_barrier_hess_sq": "needs b - A x > 0, which these draws do not solve for",
+    "reach_jacobians.proof::grad_det_VtAV_sym": "Vᵀ Q V is singular at the sizes this test draws (V wide)",
+}
+
+
 def statements(kind: str) -> list:
     """The derivative statements of proofs/ of this kind, elaborated, as test parameters."""
     out = []
@@ -50,7 +60,9 @@ def statements(kind: str) -> list:
         for stmt in pf.statements:
             if stmt.kind == kind and isinstance(stmt.lhs, S.Call) and stmt.lhs.fn in S.DERIVATIVES:
                 lhs, rhs, _ = elaborate_statement(stmt, env)
-                out.append(pytest.param(lhs, rhs, env, id=f"{path.name}::{stmt.name}"))
+                i = f"{path.name}::{stmt.name}"
+                marks = [pytest.mark.xfail(strict=True, reason=UNSEEN[i])] if i in UNSEEN else []
+                out.append(pytest.param(lhs, rhs, env, id=i, marks=marks))
     return out
 
 
@@ -82,6 +94,15 @@ def evaluate(e: S.Expr, values: dict, sizes: dict[str, int]):
         return anp.linalg.inv(nonsingular(ev(e.arg)))
     if isinstance(e, S.Power):
         return power(ev(e.arg), e.exponent)
+    if isinstance(e, S.SizeOf):
+        return anp.array([[float(dim(e.size, sizes))]])
+    if isinstance(e, S.SizePower):
+        k = int(round(float(getval(ev(e.exponent))[0, 0])))
+        base = ev(e.arg)
+        return base**k if k >= 0 else (1 / base) ** -k
+    if isinstance(e, S.Call) and e.fn == "grad":  # a nested gradient, by autograd itself
+        f, x = e.args
+        return autograd.grad(lambda v: evaluate(f, {**values, x.name: v}, sizes)[0, 0])(values[x.name])
     if isinstance(e, S.Call):
         return call(e.fn, [ev(a) for a in e.args])
     a, b = ev(e.left), ev(e.right)
@@ -139,8 +160,24 @@ SCALAR_VALUED = {
     "tr": anp.trace, "det": lambda a: anp.linalg.det(nonsingular(a)), "logdet": logdet, "sum": anp.sum,
     "norm": lambda a: anp.sqrt(anp.sum(a * a)), "norm2": lambda a: anp.sum(a * a),
 }
+def diag(a):
+    """A column's diagonal matrix, a square matrix's diagonal as a column, a 1×1 itself."""
+    if a.shape == (1, 1):
+        return a
+    return anp.diag(anp.ravel(a)) if a.shape[1] == 1 else anp.reshape(anp.diag(a), (-1, 1))
+
+
+def pinv(a):
+    """The drawn matrices have full rank: the pseudo-inverse is a one-sided inverse."""
+    at = anp.transpose(a)
+    return anp.dot(anp.linalg.inv(anp.dot(at, a)), at) if a.shape[0] >= a.shape[1] \
+        else anp.dot(at, anp.linalg.inv(anp.dot(a, at)))
+
+
 MATRIX_VALUED = {
-    "diag": lambda a: anp.diag(anp.ravel(a)),
+    "diag": diag, "pinv": pinv,
+    "abs": anp.abs, "sign": lambda a: np.sign(getval(a)), "relu": lambda a: anp.maximum(a, 0.0),
+    "step": lambda a: (getval(a) > 0) * 1.0,
     "vec": lambda a: anp.reshape(anp.transpose(a), (-1, 1)),  # columns stacked
     "exp": anp.exp, "tanh": anp.tanh, "sigmoid": lambda a: 1 / (1 + anp.exp(-a)),
     "log": lambda a: anp.log(positive(a, "log")), "sqrt": lambda a: anp.sqrt(positive(a, "sqrt")),
@@ -172,10 +209,12 @@ def autodiff(derivative: S.Call, values: dict, sizes: dict[str, int]):
     name = x.args[0].name if isinstance(x, S.Call) else x.name  # jac(y, vec(X)) or a name
     at = values[name]
     fun = lambda v: evaluate(f, {**values, name: v}, sizes)  # noqa: E731
-    if kind == "grad":
-        return autograd.grad(lambda v: fun(v)[0, 0])(at)
-    if kind == "hess":
-        return by_vec(autograd.hessian(lambda v: fun(v)[0, 0])(at), at.size, at.shape)
+    if kind in ("grad", "symgrad"):
+        g = autograd.grad(lambda v: fun(v)[0, 0])(at)
+        return (g + g.T) / 2 if kind == "symgrad" else g
+    if kind == "hess":  # rows and columns both in vec(X)'s (column-major) order
+        r, c = at.shape
+        return anp.reshape(anp.transpose(autograd.hessian(lambda v: fun(v)[0, 0])(at), (1, 0, 3, 2)), (r * c, r * c))
     return by_vec(autograd.jacobian(fun)(at), fun(at).size, at.shape)
 
 
@@ -184,7 +223,7 @@ def determined_part(g, props: frozenset[str]):
     a symmetric X, whose d(X) is symmetric, only the symmetric part."""
     if props & {"diagonal", "orthogonal"}:
         raise NotImplementedError(f"no comparison written yet for a variable that is {', '.join(props)}")
-    return (g + g.T) / 2 if props & {"symmetric", "spd"} else g
+    return g  # a symmetric X moves in every direction too (docs/SEMANTICS.md): all of G is pinned
 
 
 # ---------------------------------------------------------------------------
