@@ -36,7 +36,7 @@ def imported(module: str) -> set[str]:
 
 def listed(module: str) -> set[str]:
     """The modules named in the `Imports:` line: up to its first `;`, ` — ` or full stop,
-    remarks in brackets left out (`never \`check\`` may follow)."""
+    remarks in brackets left out ("never `check`" may follow)."""
     doc = ast.get_docstring(ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))) or ""
     found = re.search(r"Imports:(.*)", doc, re.S)
     assert found, f"{module}.py: the docstring has no `Imports:` line"
