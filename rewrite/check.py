@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -265,7 +266,7 @@ class Checker:
             return self._differential(f, x, env, start)
         result = Result("<expression>", kind, "claim", "error")
         found: S.Expr | None = None
-        try:
+        with _answering(result, start):
             f, shape = elaborate(f, env)
             written = S.Call(kind, (f, x))  # jac(vec(d/dX f), vec(X)) is derived as hess(f, X), stated as written
             if kernel.as_hessian(written) is not written:
@@ -305,7 +306,6 @@ class Checker:
                     target, wrt = S.Call("vec", (gradient,)), S.Call("vec", (x,))
             if kind == "symgrad":
                 found = self._symgrad(env, f, x, goals[1].constants, hypotheses, result)
-                result.seconds = time.perf_counter() - start
                 return found, result
             found, outcome = self.prover.derive(env, target, wrt, form, budget, hypotheses)
             if found is None:
@@ -321,11 +321,6 @@ class Checker:
                     break
             self._confirm(result, lhs, g, env)
             found = stmt.rhs
-        except _NotFound as nf:
-            result.outcome, result.message = "unknown", str(nf)
-        except RewriteError as err:
-            result.message = str(err)
-        result.seconds = time.perf_counter() - start
         return (found if result.outcome == "proved" else None), result
 
     def _symgrad(self, env: Env, f: S.Expr, x: S.Expr, constants: frozenset[str], hypotheses: tuple,
@@ -354,7 +349,7 @@ class Checker:
         certificate says so), `d(F)` taken to its one-way form by the `=>` rules."""
         result = Result("<expression>", "differential", "claim", "error")
         found: S.Expr | None = None
-        try:
+        with _answering(result, start):
             if not isinstance(x, S.Var) or x.name not in env:
                 raise RewriteError("the differential is taken with respect to a declared name")
             fixed = Env({n: i if n == x.name else VarInfo(n, i.shape, i.props | {"const"}, i.kind)
@@ -376,11 +371,6 @@ class Checker:
             self._certify(stmt, fixed, _declarations(fixed), lhs, g, [steps], result)
             self._confirm(result, lhs, g, fixed)
             found = g
-        except _NotFound as nf:
-            result.outcome, result.message = "unknown", str(nf)
-        except RewriteError as err:
-            result.message = str(err)
-        result.seconds = time.perf_counter() - start
         return (found if result.outcome == "proved" else None), result
 
     def _confirm(self, result: Result, lhs: S.Expr, rhs: S.Expr, env: Env) -> None:
@@ -446,6 +436,20 @@ class Checker:
 
 class _NotFound(Exception):
     """No derivative found within the budget (reported as `unknown`)."""
+
+
+@contextmanager
+def _answering(result: Result, start: float) -> Iterator[None]:
+    """How a derivation that stops early is answered: `unknown` with the reason when
+    nothing was found, the message of a usage error; and the time it took, either way."""
+    try:
+        yield
+    except _NotFound as nf:
+        result.outcome, result.message = "unknown", str(nf)
+    except RewriteError as err:
+        result.message = str(err)
+    finally:
+        result.seconds = time.perf_counter() - start
 
 
 def _shown(hypotheses: tuple, env: Env) -> list[str]:
