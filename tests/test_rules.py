@@ -303,10 +303,16 @@ def _counting(monkeypatch) -> list[str]:
     return seen
 
 
-def test_a_second_load_reads_the_validated_rule_base_from_the_cache(cache, tmp_path, monkeypatch):
+def good_folder(tmp_path: Path) -> Path:
+    """A rule folder holding one valid rule file."""
     folder = tmp_path / "rules"
     folder.mkdir()
     (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    return folder
+
+
+def test_a_second_load_reads_the_validated_rule_base_from_the_cache(cache, tmp_path, monkeypatch):
+    folder = good_folder(tmp_path)
     seen = _counting(monkeypatch)
     first = rules.load(str(folder))
     assert seen == ["tr-cyclic"] and len(list(cache.glob("rules-*.pickle"))) == 1
@@ -317,9 +323,7 @@ def test_a_second_load_reads_the_validated_rule_base_from_the_cache(cache, tmp_p
 
 
 def test_a_changed_rule_file_is_validated_again_and_a_wrong_one_refused(cache, tmp_path, monkeypatch):
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    folder = good_folder(tmp_path)
     rules.load(str(folder))
     rules.load.cache_clear()
     write_rules(folder, "trace.rules", WRONG[0])  # same file, new text: a new digest
@@ -342,9 +346,7 @@ def test_an_unchecked_load_is_not_a_validation_verdict(cache, tmp_path):
 
 def test_a_changed_checker_is_a_new_key(cache, tmp_path, monkeypatch):
     """The key holds the code's digest: a cached verdict of other code is not read."""
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    folder = good_folder(tmp_path)
     rules.load(str(folder))
     rules.load.cache_clear()
     monkeypatch.setattr(rules, "code_digest", lambda: "other code")
@@ -354,9 +356,7 @@ def test_a_changed_checker_is_a_new_key(cache, tmp_path, monkeypatch):
 
 
 def test_a_damaged_or_foreign_cache_entry_is_ignored(cache, tmp_path, monkeypatch):
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    folder = good_folder(tmp_path)
     rules.load(str(folder))
     (entry,) = cache.glob("rules-*.pickle")
     seen = _counting(monkeypatch)
@@ -369,9 +369,7 @@ def test_a_damaged_or_foreign_cache_entry_is_ignored(cache, tmp_path, monkeypatc
 
 
 def test_a_stale_compiled_file_is_rewritten_not_trusted_from_the_cache(cache, tmp_path):
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    folder = good_folder(tmp_path)
     rules.load(str(folder))
     (folder / "compiled.sexp").write_text("; something else\n", encoding="utf-8")
     rules.load.cache_clear()
@@ -384,9 +382,7 @@ def test_a_stale_compiled_file_is_rewritten_not_trusted_from_the_cache(cache, tm
 def test_caching_off_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("REWRITE_CACHE_DIR", "off")
     rules.load.cache_clear()
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "trace.rules").write_text(GOOD, encoding="utf-8")
+    folder = good_folder(tmp_path)
     try:
         rules.load(str(folder))
     finally:
