@@ -195,6 +195,16 @@ def _sum(terms: list[tuple]) -> S.Expr:
     return out
 
 
+def _signed(terms: list[tuple]) -> S.Expr:
+    """(sign, term) pairs written as a sum, a negative sign as a minus (`_sum` for terms
+    already built)."""
+    (c, out), rest = terms[0], terms[1:]
+    out = out if c > 0 else S.Neg(out)
+    for c, t in rest:
+        out = S.Add(out, t) if c > 0 else S.Sub(out, t)
+    return out
+
+
 def _common_factor(e: S.Expr, env: Env) -> S.Expr | None:
     """`A b - A c` as `A (b - c)`, `B X + C X` as `(B + C) X`: a factor every term starts
     (or ends) with, taken out once."""
@@ -223,11 +233,7 @@ def _common_divisor(e: S.Expr, env: Env) -> S.Expr | None:
     shared = [d for d in divisors[0] if all(d in ds for ds in divisors[1:])]
     if not shared:
         return None
-    out = None
-    for sign, t in terms:
-        t = _without_divisor(t, shared[0], env)
-        out = t if out is None and sign > 0 else S.Neg(t) if out is None else S.Add(out, t) if sign > 0 else S.Sub(out, t)
-    return S.Div(out, shared[0])
+    return S.Div(_signed([(sign, _without_divisor(t, shared[0], env)) for sign, t in terms]), shared[0])
 
 
 def _common_last(e: S.Expr, env: Env) -> S.Expr | None:
@@ -247,12 +253,11 @@ def _common_last(e: S.Expr, env: Env) -> S.Expr | None:
         return None
     if len({infer(_rebuild(1, fs), env) for _, fs, _, _ in parts}) != 1:
         return None
-    inner = None
+    terms = []
     for c, fs, _, d in parts:
         t = _rebuild(abs(c), fs)
-        t = S.Div(t, d) if d is not None else t
-        inner = (t if c > 0 else S.Neg(t)) if inner is None else S.Add(inner, t) if c > 0 else S.Sub(inner, t)
-    return S.Mul(inner, last)
+        terms.append((c, S.Div(t, d) if d is not None else t))
+    return S.Mul(_signed(terms), last)
 
 
 def _divisors(e: S.Expr, env: Env) -> list[S.Expr]:
