@@ -1101,14 +1101,15 @@ def _sample(
             values = draw_values(env, sizes, rng, positive=positive, orientation=seed // 3)
         except DomainError as err:
             return str(err)
-        for attempt in (values, _solved_for(hypotheses, values, sizes, env, rng)):
-            if attempt is None:
-                continue
+        attempt: dict[str, Array] | None = values
+        while attempt is not None:
             directions = draw_directions(env, attempt, varying, rng)
             judged = _judge(lhs, rhs, attempt, sizes, directions, hypotheses, trace, seed)
             if isinstance(judged, Counterexample):
                 return judged
             reason = judged
+            # solved for an affine hypothesis only when the plain draw did not do
+            attempt = _solved_for(hypotheses, values, sizes, env, rng) if attempt is values else None
     return f"{reason} (also with positive draws)"
 
 
