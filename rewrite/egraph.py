@@ -512,15 +512,16 @@ class Program:
     def egraph(self) -> bindings.EGraph:
         """The e-graph with the program loaded; searches run inside `(push)`/`(pop)`.
 
-        Commands are sent one at a time: egglog 13 parses one long program in time that
-        grows much faster than its length (1.2 s against 0.1 s for ours).
+        Commands are parsed one at a time (egglog 13 parses one long program in time that
+        grows much faster than its length: 1.2 s against 0.02 s for ours) and run together
+        (run one at a time, each new rule costs in proportion to the rules before it:
+        1.8 s against 0.27 s).
         """
         if self._egraph is None:
             from egglog import bindings
 
             eg = bindings.EGraph()
-            for command in _commands(self.text):
-                eg.run_program(*eg.parse_program(command))
+            eg.run_program(*(c for command in _commands(self.text) for c in eg.parse_program(command)))
             self._egraph = eg
         return self._egraph
 
