@@ -108,6 +108,7 @@ _REASONS = {
     "equal": "the e-graph found the sides equal, but no explanation was rebuilt",
 }
 _ONE_WAY = RunReport("one-way form", 0, 0, 0.0)
+_NO_ROUNDS = RunReport("iterations", 0, 0, 0.0)  # a budget of no rounds: one-way rewriting only, no e-graph
 
 
 def _too_large(err: TooLarge, clock: float) -> SearchResult:
@@ -174,6 +175,9 @@ class Prover:
         if _same_normal_form(kernel, s1, e1):
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
             return SearchResult(True, _ONE_WAY, steps, seconds=time.perf_counter() - clock)
+        if budget.iterations <= 0:
+            return SearchResult(False, _NO_ROUNDS, reason=_why(_NO_ROUNDS, budget) + _stopped(rw),
+                                seconds=time.perf_counter() - clock)
         # the e-graph is loaded (egglog imported) only by a goal that needs it, off its budget
         warming = time.perf_counter()
         self.warm()
@@ -236,6 +240,9 @@ class Prover:
         if read is not None:
             g, extra = read
             return g, SearchResult(True, _ONE_WAY, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
+        if budget.iterations <= 0:
+            return None, SearchResult(False, _NO_ROUNDS, reason=_why(_NO_ROUNDS, budget) + _stopped(rw),
+                                      seconds=time.perf_counter() - clock)
         warming = time.perf_counter()
         self.warm()
         clock += time.perf_counter() - warming

@@ -344,14 +344,16 @@ def test_json_fields_for_each_outcome(checker, tmp_path):
 def test_a_proof_the_numbers_contradict_is_unsound_not_false(tmp_path, monkeypatch):
     """LANGUAGE.md: "A proof that the numeric check contradicts is a soundness bug: report it
     loudly as its own outcome (`unsound`)". A wrong rule let past the loader's numeric check
-    makes such a proof; neither the claim nor the refute may pass."""
+    makes such a proof; neither the claim nor the refute may pass. The probe of a refuted
+    statement rewrites one way and asks the kernel (the e-graph's rules at false goals are
+    tests/test_adversary.py's), so the planted rule is a one-way rule."""
     for f in Path(rules.rules_dir()).glob("*.rules"):
         (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "planted.rules").write_text("tr-swap : tr(A B C) = tr(B A C)\n", encoding="utf-8")
+    (tmp_path / "planted.rules").write_text("tr-gone : tr(A B C) => 0\n", encoding="utf-8")
     monkeypatch.setattr(rules, "validate", lambda *args, **kwargs: None)
     checker = Checker(Settings(rules_dir=str(tmp_path)))
-    assert "tr-swap" in checker.rulebase.texts
-    text = "let A, B, C : Mat(n, n)\nclaim c: tr(A B C) = tr(B A C)\nrefute r: tr(A B C) = tr(B A C)\n"
+    assert "tr-gone" in checker.rulebase.texts
+    text = "let A, B, C : Mat(n, n)\nclaim c: tr(A B C) = 0\nrefute r: tr(A B C) = 0\n"
     results = checker.check_text(text)
     assert [(r.outcome, r.passed) for r in results] == [("unsound", False), ("unsound", False)]
 
