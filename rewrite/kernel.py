@@ -148,14 +148,12 @@ def _dims(e: S.Expr) -> tuple[Size, ...]:
 def _match(p: S.Expr, t: S.Expr, sub: dict[str, S.Expr], sizes: list[tuple[Size, Size]]) -> bool:
     if isinstance(p, S.Var):
         return sub.setdefault(p.name, t) == t
-    if type(p) is not type(t) or p.payload() != t.payload() and not _dims(p):
+    if type(p) is not type(t):
         return False
-    if _dims(p):
-        if len(_dims(p)) != len(_dims(t)):
-            return False
-        sizes.extend(zip(_dims(p), _dims(t)))
-        return True
-    return all(_match(a, b, sub, sizes) for a, b in zip(p.children(), t.children()))
+    if dims := _dims(p):
+        sizes.extend(zip(dims, _dims(t)))
+        return len(dims) == len(_dims(t))
+    return p.payload() == t.payload() and all(_match(a, b, sub, sizes) for a, b in zip(p.children(), t.children()))
 
 
 def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
@@ -165,6 +163,9 @@ def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
         rest = []
         for p, c in pairs:
             p = resolve(p, bound)
+            if p.coeff == 1 and len(p.atoms) == 1 and p.atoms[0].startswith("?"):
+                bound[p.atoms[0]] = c  # a lone variable (the general case below, made short)
+                continue
             free = p.variables
             if not free:
                 if p != c:
@@ -189,6 +190,8 @@ def _solve(pairs: list[tuple[Size, Size]]) -> dict[str, Size] | None:
 
 def resolve(s: Size, bound: Mapping[str, Size]) -> Size:
     """A size with its `?` variables replaced by their values (those unbound left as they are)."""
+    if not any(a in bound for a in s.atoms):
+        return s
     out = Size(s.coeff)
     for a in s.atoms:
         out = out * bound.get(a, Size(1, (a,)))

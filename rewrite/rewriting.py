@@ -32,7 +32,7 @@ class Rewriter:
 
     def __init__(self, context: Context, names: list[str]) -> None:
         self.context = context
-        self._by_head = _index(context.rules, tuple(names))
+        self._by_head, self._by_shape = _index(context.rules, tuple(names))
         self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
         self.stopped: str | None = None  # why the last `reduce` that did not finish stopped (set by the caller)
 
@@ -95,11 +95,8 @@ class Rewriter:
         value = _numeral(t)
         if value is not None:
             return LINEAR, value
-        kids = _kid_heads(t)
         context = self.context
-        for wanted, r, left in self._by_head.get(S.head(t), ()):
-            if any(w is not None and w != k for w, k in zip(wanted, kids)):
-                continue
+        for r, left in self._candidates(S.head(t), _kid_heads(t)):
             m = context.instance(left, (t,))
             if m is None or context.conditions(r, *m, inside) is not None:
                 continue
@@ -111,22 +108,35 @@ class Rewriter:
                 continue
         return None
 
+    def _candidates(self, head: tuple, kids: tuple) -> list[tuple[Rule, Rule]]:
+        """The `=>` rules whose left side could match a node with this head and these
+        children's heads, in file order; kept with the index (a few hundred kinds of node
+        recur across every search)."""
+        found = self._by_shape.get((head, kids))
+        if found is None:
+            found = self._by_shape[(head, kids)] = [
+                (r, left) for wanted, r, left in self._by_head.get(head, ())
+                if all(w is None or w == k for w, k in zip(wanted, kids))]
+        return found
 
-_INDEXES: list[tuple[Mapping[str, Rule], tuple[str, ...], dict]] = []
+
+_INDEXES: list[tuple[Mapping[str, Rule], tuple[str, ...], tuple[dict, dict]]] = []
 
 
-def _index(rules: Mapping[str, Rule], names: tuple[str, ...]) -> dict[tuple, list[tuple[tuple, Rule, Rule]]]:
-    """The `=>` rules by the head of their left side (and their children's heads), built
-    once per rule base and kept: every statement's every search starts a `Rewriter`."""
+def _index(rules: Mapping[str, Rule], names: tuple[str, ...]) -> tuple[dict, dict]:
+    """The `=>` rules by the head of their left side (with their children's heads), built
+    once per rule base and kept: every statement's every search starts a `Rewriter`; and
+    the rules that can match each kind of node met so far (`Rewriter._candidates`)."""
     for known, known_names, index in _INDEXES:
         if known is rules and known_names == names:
             return index
-    index = {}
+    by_head: dict = {}
     for name in names:
         r = rules[name]
         pattern = r.sides[0]
         left = Rule(r.name, r.sides[:1], None, r.shapes, ())
-        index.setdefault(S.head(pattern), []).append((_kid_heads(pattern), r, left))
+        by_head.setdefault(S.head(pattern), []).append((_kid_heads(pattern), r, left))
+    index = (by_head, {})
     _INDEXES[:] = [(rules, names, index)] + _INDEXES[:3]  # the rule base held, so `is` stays meaningful
     return index
 
