@@ -17,6 +17,10 @@ import pytest
 from bench import adversary
 from rewrite import kernel, numeric
 
+# one worker runs the module, so each attack is made once (`_attack` remembers it) and
+# read by both tests that judge it
+pytestmark = pytest.mark.xdist_group("adversary")
+
 
 @lru_cache(maxsize=None)
 def _program(permissive: bool):
