@@ -4,7 +4,8 @@ that runs and agrees with the project's own numeric derivative at random inputs.
 The claims are read from the proof files (a `claim` whose left side is `grad`, `jac` or
 `hess`); claims that differentiate the same expression under the same declarations are
 one case. Deriving is the slow part (about 0.2 s a claim), so each case is derived once
-per process (`derived`) and shared by the numpy and the JAX test.
+(`derivations`, shared with test_derivatives, whose tests of a claim run on the same worker)
+and read by the numpy and the JAX test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from derivations import derivation, group
 from emitted import agreement
 
 from rewrite import syntax as S
@@ -53,15 +55,14 @@ CLAIMS = derivative_claims()
 
 @lru_cache(maxsize=1)
 def checker() -> Checker:
-    # One numeric draw in `derive`: its certificate is what matters here, and the emitted
-    # code is compared with the numbers below.
+    # One numeric draw in the emitted code's searches: their certificates are what matter
+    # here, and the emitted code is compared with the numbers below.
     return Checker(Settings(draws=1))
 
 
-@lru_cache(maxsize=None)
 def derived(claim_id: str):
     f, x, kind, env = CLAIMS[claim_id]
-    found, result = checker().derive(f, x, env, kind)
+    found, result = derivation(claim_id, f, x, kind, env)  # shared with test_derivatives
     if found is None:
         pytest.skip(f"derive finds no {kind} ({result.outcome}: {result.message})")
     return found, result
@@ -114,7 +115,7 @@ def run(claim_id: str, backend: str, convert=lambda a: a) -> None:
     assert agreement(namespace["grad"], f, x, kind, env, names, convert=convert) >= 1
 
 
-@pytest.mark.parametrize("claim_id", list(CLAIMS))
+@pytest.mark.parametrize("claim_id", [pytest.param(c, id=c, marks=group(c)) for c in CLAIMS])
 def test_emitted_numpy_computes_the_derivative(claim_id: str) -> None:
     run(claim_id, "numpy")
 
@@ -129,7 +130,7 @@ def jnp():
 
 
 @pytest.mark.skipif(not HAS_JAX, reason="jax is not installed (pip install '.[test]')")
-@pytest.mark.parametrize("claim_id", list(CLAIMS))
+@pytest.mark.parametrize("claim_id", [pytest.param(c, id=c, marks=group(c)) for c in CLAIMS])
 def test_emitted_jax_computes_the_derivative(claim_id: str, jnp) -> None:
     run(claim_id, "jax", jnp.asarray)
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from derivations import derivation, group
 
 from rewrite import derive, kernel, numeric
 from rewrite import document as doc
@@ -210,19 +211,21 @@ def marked(ids, reasons: dict[str, str], timing_dependent=()) -> list:
     outcome depends on the machine's speed."""
     def marks(i: str) -> list:
         if i in timing_dependent:
-            return [pytest.mark.xfail(strict=False, reason=f"depends on timing; {reasons.get(i, 'usually right')}")]
-        return [pytest.mark.xfail(strict=True, reason=reasons[i])] if i in reasons else []
+            return [group(i), pytest.mark.xfail(strict=False, reason=f"depends on timing; {reasons.get(i, 'usually right')}")]
+        return [group(i)] + ([pytest.mark.xfail(strict=True, reason=reasons[i])] if i in reasons else [])
 
     return [pytest.param(i, id=i, marks=marks(i)) for i in ids]
 
 
 @lru_cache(maxsize=None)
 def derived(claim_id: str):
-    """The claim's statement and environment, and what `derive` answers for its left side."""
+    """The claim's statement and environment, and what `derive` answers for its left side
+    (derived once per process for this module and test_codegen_proofs: `derivations`)."""
     stmt, pf = CLAIMS[claim_id]
     f, x = stmt.lhs.args
-    found, proof = derive(f, x, kind=stmt.lhs.fn, let=[show(d) for d in pf.decls])
-    return stmt, env_from_decls(pf.decls), found, proof
+    env = env_from_decls(pf.decls)
+    found, result = derivation(claim_id, f, x, stmt.lhs.fn, env)
+    return stmt, env, found, result
 
 
 # derive reaches these within the default 5 s on an idle machine but not always on two
@@ -235,9 +238,9 @@ SLOW_TO_DERIVE = ("reach_jacobians.proof::hess_ce_params", "reach_jacobians.proo
 def test_derived_with_certificate_and_equal_to_claim(claim_id: str) -> None:
     """(a) and (b): a certificate of exactly `kind(f, x) = G` that the kernel replays from its
     JSON, and a G the numbers cannot tell from the claimed right side."""
-    stmt, env, found, proof = derived(claim_id)
-    assert proof, f"{proof.outcome}: {proof.message}"
-    theorem = kernel.check_certificate(proof.certificate, trusted_rules())  # as `rewrite verify` does
+    stmt, env, found, result = derived(claim_id)
+    assert result.outcome == "proved", f"{result.outcome}: {result.message}"
+    theorem = kernel.check_certificate(result.certificate, trusted_rules())  # as `rewrite verify` does
     lhs, rhs, _ = elaborate_statement(stmt, env)
     assert (theorem.lhs, theorem.rhs) == elaborate_statement(doc.Statement("claim", "derived", stmt.lhs, found), env)[:2]
     verdict = numeric.compare(theorem.rhs, rhs, env)
