@@ -41,16 +41,18 @@ class _Layout:
         return _layout(stream)
 
 
-def _build_lark(parser: str | None = "lalr") -> Lark:
-    """The parser; with `parser=None`, a lexer that is built once (lark's `Lark.lex` on a
-    parser rebuilds its lexer on every call)."""
+def _build_lark() -> Lark:
+    """The parser, and the lexer `_lines` uses: built once from the parser's (possibly
+    cached) grammar, as `Lark.lex` on a parser would rebuild it on every call."""
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
     names = [f'"{n}"' for n in (*S.FUNCTION, *doc.SPELLINGS) if n != "d"]
     grammar += "\n!function: " + " | ".join(names) + " | D\n"
     # the LALR tables, computed once per grammar (lark checks the grammar's digest on reading)
-    cache = cache_file(f"lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.pickle") if parser else None
-    return Lark(grammar, parser=parser, lexer="basic", postlex=_Layout(), start=_STARTS,
+    cache = cache_file(f"lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.pickle")
+    lark = Lark(grammar, parser="lalr", lexer="basic", postlex=_Layout(), start=_STARTS,
                 cache=str(cache) if cache else False)
+    lark.lexer = lark._build_lexer()  # what `Lark.lex` uses when it is there
+    return lark
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +194,6 @@ def _end_line(stack: list[Token], eol: Token) -> Iterator[Token]:
 # Driving lark, and turning its errors into ours
 
 _LARK = _build_lark()
-_LEXER = _build_lark(parser=None)
 
 # Tokens that can start an operand: the parser's choices at the start of an expression.
 _OPERAND_START = frozenset(t for t in _LARK.parse_interactive(start="expr").choices() if t.isupper())
@@ -280,7 +281,7 @@ def _bad_character(e: UnexpectedCharacters) -> ParseError:
 def _lines(text: str) -> Iterator[list[Token]]:
     """The tokens of each logical line that has any."""
     line: list[Token] = []
-    stream = _LEXER.lex(text)
+    stream = _LARK.lex(text)
     while True:
         try:
             tok = next(stream, None)
