@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 
 from . import syntax as S
 from .budget import Budget
@@ -45,6 +46,9 @@ def _instantiate(bank: TermBank, e: S.Expr, terms: dict[str, int], sizes: dict[s
     first would cost more than the search."""
     if isinstance(e, S.Var):
         return terms[e.name]
+    kind, payload, kids = _pattern_node(e)
+    if kind is not None:
+        return bank.node(kind, payload, tuple(_instantiate(bank, k, terms, sizes) for k in kids))
 
     def dim(d: S.Dim | None) -> Size | None:
         return None if d is None else resolve(Size.from_dim(d), sizes)
@@ -55,7 +59,16 @@ def _instantiate(bank: TermBank, e: S.Expr, terms: dict[str, int], sizes: dict[s
         rows, cols = dim(e.rows), dim(e.cols)
         payload = (("rows", rows.to_dim()), ("cols", None if cols is None or cols.is_one else cols.to_dim()))  # type: ignore[union-attr]
         return bank.node(type(e), payload, ())
-    return bank.node(type(e), e.payload(), tuple(_instantiate(bank, k, terms, sizes) for k in e.children()))
+    raise TypeError(f"not a sized node: {type(e).__name__}")
+
+
+@lru_cache(maxsize=None)
+def _pattern_node(e: S.Expr) -> tuple[type | None, tuple, tuple[S.Expr, ...]]:
+    """A pattern node's type, payload and children, read once (the rules' patterns are
+    instantiated at every firing); None for the nodes whose sizes are instantiated."""
+    if isinstance(e, (S.Identity, S.SizeOf, S.Ones, S.Zeros)):
+        return None, (), ()
+    return type(e), e.payload(), e.children()
 
 
 def _arith_instance(op: str, a: Fraction, b: Fraction) -> tuple[S.Expr, S.Expr]:
