@@ -125,9 +125,12 @@ def test_the_probes_agree_with_the_truth_and_are_cheaper(form, n, seed):
     if (scale == 0).all():
         assert judged is None
         return
-    if judged is None:  # only where T (set by the smallest nonzero entry) is below a probe's noise
-        top = np.abs(values["G"]).max()
-        assert np.abs(values["G"])[np.abs(values["G"]) > 0].min() < 1e-3 * top
+    if judged is None:
+        # only where T (set by the smallest nonzero entry) is below a probe's noise, which
+        # grows with the sum of the entries: a 25×25 Hessian with an entry at 1e-3 of the
+        # largest is judged entry by entry, one whose entries are within 5× of each other not
+        magnitudes = np.abs(values["G"])
+        assert magnitudes[magnitudes > 0].min() < 0.2 * magnitudes.max()
         return
     assert judged.rel_diff <= judged.tolerance
     assert trace.probes == N.PROBES
