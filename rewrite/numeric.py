@@ -422,6 +422,12 @@ class _Evaluator:
                 if name not in self._scales:
                     self._scales[name] = _mag(self.values[name]) + self.trace.floors.get(name, 0.0)
                 return self.values[name], self._scales[name]
+            # the most frequent nodes first (a match tries its cases in order)
+            case S.Mul(a, b):
+                (va, sa), (vb, sb) = self(a), self(b)
+                return _product(va, vb), _product(sa, sb)
+            case S.Call(fn, (a,)) if fn in _FUNCTIONS:
+                return _FUNCTIONS[fn](self, *self(a))
             case S.Num(value):
                 try:
                     x = np.array([[float(value)]])
@@ -462,9 +468,6 @@ class _Evaluator:
                 (va, sa), (vb, sb) = self(a), self(b)
                 _same_shape(va, vb, "-")
                 return va - vb, sa + sb
-            case S.Mul(a, b):
-                (va, sa), (vb, sb) = self(a), self(b)
-                return _product(va, vb), _product(sa, sb)
             case S.Hadamard(a, b):
                 (va, sa), (vb, sb) = self(a), self(b)
                 _same_shape(va, vb, "⊙")
@@ -500,8 +503,6 @@ class _Evaluator:
                 return self._jac(y, x, vectorised=True)
             case S.Call("hess", (f, S.Var(x))):  # jac(vec(∇f), vec(X)); for a column x, jac(∇f, x)
                 return self._jac(S.Call("vec", (S.Call("grad", (f, S.Var(x))),)), x, vectorised=True)
-            case S.Call(fn, (a,)) if fn in _FUNCTIONS:
-                return _FUNCTIONS[fn](self, *self(a))
         raise ValueError(f"cannot evaluate {e!r}")
 
     def _dim(self, d: S.Dim | None) -> int:
