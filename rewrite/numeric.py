@@ -361,6 +361,7 @@ class _Trace:
     differences nested, and when the time is up."""
 
     difference_levels: int = 0
+    probes: int = 0  # random directions along which a derivative claim was judged (`_projected`)
     deadline: float | None = None
     # Names whose drawn value has a property only up to rounding (orthogonal: Qᵀ Q = I to
     # within eps), with the scale that rounding is relative to; see `_floors`.
@@ -421,6 +422,12 @@ class _Evaluator:
                 if name not in self._scales:
                     self._scales[name] = _mag(self.values[name]) + self.trace.floors.get(name, 0.0)
                 return self.values[name], self._scales[name]
+            # the most frequent nodes first (a match tries its cases in order)
+            case S.Mul(a, b):
+                (va, sa), (vb, sb) = self(a), self(b)
+                return _product(va, vb), _product(sa, sb)
+            case S.Call(fn, (a,)) if fn in _FUNCTIONS:
+                return _FUNCTIONS[fn](self, *self(a))
             case S.Num(value):
                 try:
                     x = np.array([[float(value)]])
@@ -461,9 +468,6 @@ class _Evaluator:
                 (va, sa), (vb, sb) = self(a), self(b)
                 _same_shape(va, vb, "-")
                 return va - vb, sa + sb
-            case S.Mul(a, b):
-                (va, sa), (vb, sb) = self(a), self(b)
-                return _product(va, vb), _product(sa, sb)
             case S.Hadamard(a, b):
                 (va, sa), (vb, sb) = self(a), self(b)
                 _same_shape(va, vb, "⊙")
@@ -499,8 +503,6 @@ class _Evaluator:
                 return self._jac(y, x, vectorised=True)
             case S.Call("hess", (f, S.Var(x))):  # jac(vec(∇f), vec(X)); for a column x, jac(∇f, x)
                 return self._jac(S.Call("vec", (S.Call("grad", (f, S.Var(x))),)), x, vectorised=True)
-            case S.Call(fn, (a,)) if fn in _FUNCTIONS:
-                return _FUNCTIONS[fn](self, *self(a))
         raise ValueError(f"cannot evaluate {e!r}")
 
     def _dim(self, d: S.Dim | None) -> int:
@@ -1152,6 +1154,9 @@ def _judge(
     failed = _failed(hypotheses, values, sizes, directions, _Trace(deadline=trace.deadline, floors=trace.floors))
     if failed:
         return failed
+    projected = _projected(lhs, rhs, values, sizes, directions, trace, seed, point)
+    if projected is not None:
+        return projected
     trace.difference_levels = 0
     try:
         left, left_scale = _traced(lhs, values, sizes, directions, trace)
@@ -1171,6 +1176,134 @@ def _judge(
     rel_diff = float(rel[entry]) if rel.size else 0.0
     return Counterexample(sizes, seed, rel_diff, tolerance(trace.difference_levels), left.real, right.real,
                           values, directions, point, (int(entry[0]), int(entry[1])))
+
+
+# ---------------------------------------------------------------------------
+# Derivative claims along random directions
+#
+# A side that is a derivative at the top — grad(f, X), symgrad(f, X), jac(y, x), jac(y, vec(X)),
+# hess(f, X) — is a linear map of the direction (bilinear for hess): entrywise it takes one
+# evaluation of f per entry of X (and hess, through finite differences of the gradient,
+# 4·(rc)² of them). Along a random direction V the claim `D = R` says D[V] = R[V]: one
+# directional derivative against a projection of the other side, ⟨R, V⟩ for a gradient,
+# R vec(V) for a Jacobian, vec(U)ᵀ R vec(V) for a Hessian. This only ever says that a draw
+# agrees: where a probe differs, or cannot tell, the draw is evaluated entry by entry as
+# before, so a counterexample, its entry and its message are the entrywise ones.
+#
+# Why a probe that agrees is as good as the entrywise comparison. Let Δ = D − R, and T =
+# tol·(the smallest nonzero scale of R). If an entry where R has a nonzero scale disagrees,
+# |Δ_e| > tol·(S_L,e + S_R,e) ≥ tol·S_R,e ≥ T. A probe agrees when |Δ[V] + ν| ≤ T, ν its
+# rounding, |ν| ≤ N = PROBE_NOISE·tol·(scale of D[V] + scale of R[V]), and is used only when
+# N ≤ T/2, so it agrees only if |Δ[V]| ≤ 1.5 T. The entries of V are a random sign times a
+# uniform number in [1, 2]: given the others, Δ[V] = V_e Δ_e + r is within 1.5 T of 0 for V_e
+# in an interval of length 3T/|Δ_e|, which has probability ≤ min(1/2, 1.5 T/|Δ_e|) (density
+# ≤ 1/2, and an interval shorter than 2 meets only one of ±[1, 2]). For the bilinear probe of
+# a Hessian, conditioning twice gives ≤ 2·sqrt(1.5 T/|Δ_e|). A false claim differs by 1e-3 to
+# 1 of its scale, so |Δ_e| ≥ 1e5 T: a probe misses it with probability ≤ 1.5e-5 (1e-2 for a
+# Hessian), and PROBES of them must all miss, on every draw. A wrong entry next to large
+# right ones is no different: T is set by the smallest scale of R and the entry's difference
+# is measured against it; only N grows with the sum, and when N > T/2 the draw goes entrywise.
+# The one difference from the entrywise comparison: where R is exactly 0 (scale 0: the
+# zeros of I ⊗ A, of a diagonal), the entrywise test asks the derivative's entry to be 0 up
+# to its own rounding, a probe up to 1.5 T, 1e-8 of R's smallest nonzero scale; a derivative
+# of the O(1) values drawn that is nonzero there is not that small. An R that is 0
+# everywhere is judged entry by entry.
+PROBES = 2
+PROBE_NOISE = 1e-5  # rounding of a probe, relative to its scale, in units of the tolerance:
+# measured rounding stays below 5e-16 of the scale with exact algebra and complex steps
+# (tolerance 1e-8: N is 1e-13, 200 times that), 5e-13 after one level of differences (1e-11)
+
+
+def _projected(
+    lhs: S.Expr, rhs: S.Expr, values: dict[str, Array], sizes: dict[str, int], directions: dict[str, Array],
+    trace: _Trace, seed: int, point: str,
+) -> Counterexample | None:
+    """The draw judged along random directions, when one side is a derivative at the top and
+    every probe clearly agrees; None when the entrywise evaluation must decide."""
+    for d_side, r_side in ((lhs, rhs), (rhs, lhs)):
+        form = _probe_form(d_side, values)
+        if form is not None:
+            break
+    else:
+        return None
+    kind, f, x = form
+    shape = values[x].shape
+    entries = shape[0] * shape[1]
+    if entries <= PROBES or kind == "symgrad" and shape[0] != shape[1]:
+        return None  # no cheaper than entry by entry (or a shape error, reported there)
+    rng = _rng_probe(seed)
+    trace.difference_levels = 0
+    try:
+        with np.errstate(all="ignore"):
+            r, sr = _Evaluator(values, sizes, directions, trace)(r_side)
+            sr = np.abs(sr)
+            if not (sr > 0).any():
+                return None  # an exact 0 on the other side: only entry by entry
+            low = float(sr[sr > 0].min())
+            worst = 0.0
+            for _ in range(PROBES):
+                v = _probe_direction(shape, rng)
+                if kind == "hess":
+                    u = _probe_direction(shape, rng)
+                    ev = _Evaluator(values, sizes, {x: u}, trace)
+                    dv, sd = ev._along(S.Call("d", (f,)), {x: v})
+                    if dv.shape != (1, 1) or r.shape != (entries, entries):
+                        return None
+                    uf, vf = u.reshape(-1, 1, order="F"), v.reshape(-1, 1, order="F")
+                    pv, sp = uf.T @ r @ vf, np.abs(uf).T @ sr @ np.abs(vf)
+                else:
+                    ev = _Evaluator(values, sizes, directions, trace)
+                    along = (v + v.T) / 2 if kind == "symgrad" else v
+                    dv, sd = ev._along(f, {x: along})
+                    if kind == "jac":
+                        vf = v.reshape(-1, 1, order="F")
+                        if dv.shape[1] != 1 or r.shape != (dv.shape[0], entries):
+                            return None
+                        pv, sp = r @ vf, sr @ np.abs(vf)
+                    else:
+                        if dv.shape != (1, 1) or r.shape != shape:
+                            return None
+                        pv, sp = _one(np.sum(r * v)), _one(np.sum(sr * np.abs(v)))
+                tol = tolerance(trace.difference_levels)
+                scale = np.abs(sd) + sp
+                diff = np.abs(dv - pv)
+                if not (np.isfinite(diff).all() and np.isfinite(scale).all()):
+                    return None
+                threshold = tol * low
+                if (PROBE_NOISE * tol * scale > threshold / 2).any() or (diff > threshold).any():
+                    return None  # cannot tell, or differs: entry by entry
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    worst = max(worst, float(np.where(diff > UNDERFLOW, diff / scale, 0.0).max()))
+    except (DomainError, ValueError, np.linalg.LinAlgError):
+        return None
+    trace.probes += PROBES
+    return Counterexample(sizes, seed, worst, tol, dv.real, pv.real, values, directions, point)
+
+
+def _probe_form(e: S.Expr, values: Mapping[str, Array]) -> tuple[str, S.Expr, str] | None:
+    """(kind, differentiated term, variable) of a derivative at the top that probes can judge."""
+    match e:
+        case S.Call("grad" | "symgrad" as kind, (f, S.Var(x))) if x in values:
+            return kind, f, x
+        case S.Call("jac", (y, S.Var(x))) if x in values and values[x].shape[1] == 1:
+            return "jac", y, x
+        case S.Call("jac", (y, S.Call("vec", (S.Var(x),)))) if x in values:
+            return "jac", y, x
+        case S.Call("hess", (f, S.Var(x))) if x in values and not _has_derivative(f):
+            # the probe's inner derivative is a `d` along U: f must have no `d` of its own
+            return "hess", f, x
+    return None
+
+
+def _rng_probe(seed: int) -> np.random.Generator:
+    """The probes' own stream, so that the draw's sizes, values and directions (and so its
+    seed's counterexample) are the same with and without them."""
+    return np.random.default_rng([seed % 2**64, 0x70726F6265])
+
+
+def _probe_direction(shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+    """Entries ±[1, 2]: a random sign times a uniform magnitude, bounded away from 0 (see above)."""
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0) * rng.uniform(1.0, 2.0, shape)
 
 
 def _dims_in(e: S.Expr) -> frozenset[str]:
