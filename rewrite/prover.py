@@ -223,7 +223,11 @@ class Prover:
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
         goal = Goal(df, df, frozenset(env) - {wrt})
         kernel, rw = self._stage(env, goal.constants, hypotheses)
+        df, to_df, hypotheses = _det_arguments(rw, df, wrt, hypotheses)
+        if to_df:
+            kernel, rw = self._stage(env, goal.constants, hypotheses)
         nf, to_nf = self._reduce(rw, df)
+        to_nf = to_df + to_nf
         # d(x) has a one-way form too (d(vec(X)) is vec(d(X))): read G off against it, then
         # step back to the goal's `G d(x)`
         ndx, to_ndx = self._reduce(rw, dx)
@@ -338,6 +342,28 @@ def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
     s = kernel.shape(x)
     g = zero(s) if form == "frob" else S.Zeros(kernel.shape(nf).rows.to_dim(), s.rows.to_dim())
     return g, _linear(kind(g, dx))
+
+
+def _det_arguments(rw: Rewriter, df: S.Expr, wrt: str, hypotheses: tuple) -> tuple[S.Expr, list[Step], tuple]:
+    """`d(f)` with the argument `M` of each `det` that varies in its one-way form first, and
+    the steps to it: rewriting goes outermost first, so `d(det(M))` would become
+    `det(M) tr(M⁻¹ d(M))` before `M` is rewritten, and the `M⁻¹` the answer keeps (whose
+    invertibility the statement then assumes) would be another spelling of `M` than the
+    step's. A hypothesis `M invertible` holds for the one-way form too (it is equal)."""
+    steps: list[Step] = []
+    extra = []
+    sites = [p + (0,) for p, t in S.subterms(df) if isinstance(t, S.Call) and t.fn == "det" and wrt in S.free_names(t)]
+    for at in sorted(sites, key=len, reverse=True):  # the innermost first: an outer one contains it
+        m = S.at_path(df, at)
+        try:
+            nm, local = rw.reduce(m, inside=True)
+        except BudgetError:
+            continue
+        for s in local:
+            df = S.replace_at(df, at, s.term)
+            steps.append(Step(s.rule, s.forward, at + s.at, df))
+        extra += [(w, nm) for w, h in hypotheses if h == m and nm != m]
+    return df, steps, hypotheses + tuple(extra)
 
 
 def _has_differential(e: S.Expr) -> bool:
