@@ -282,9 +282,7 @@ class Checker:
                 raise RewriteError(f"cannot differentiate {show(f)}")
             # the derivative of det(M) is written with M⁻¹: the search may assume what the
             # answer will state (and the answer's statement then assumes it)
-            # (a det that does not vary is a constant factor: nothing to assume)
-            dets = {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"
-                    and not S.free_names(t.args[0]).isdisjoint(S.free_names(x))}
+            dets = {m for name in S.free_names(x) for m in self.prover.determinants(env, f, name)}
             for m in dets:
                 if isinstance(m, S.Var) and "invertible" not in env[m.name].props:
                     raise _NotFound(f"the derivative of det({m.name}) is written with {m.name}⁻¹: "

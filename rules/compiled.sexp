@@ -1,4 +1,4 @@
-; compiled from the rule files with digest c24ce856ff355037cd21e99c9ed5dbf0bface929b17e86eab4481d12953e50ca; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 9cd765e84c93526a03324dc7e4a7d86f856c2b068501c192e5108b547bd0d9fe; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -77,6 +77,7 @@
 (rule logdet-smul (= (logdet (* c A)) (+ (* (size ?size_n) (log c)) (logdet A))) (vars (A ?size_n ?size_n) (c 1 1)) (if (nonzero c) (invertible A))) ; determinant.rules:43
 (rule det-kron (= (det (kron A B)) (* (pow (det A) (size ?size_q)) (pow (det B) (size ?size_p)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if)) ; determinant.rules:45
 (rule logdet-kron (= (logdet (kron A B)) (+ (* (size ?size_q) (logdet A)) (* (size ?size_p) (logdet B)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if (invertible A) (invertible B))) ; determinant.rules:47
+(rule det-adj-sandwich (= (* (* (* (det (* (* A B) C)) (T A)) (T (inv (* (* A B) C)))) (T C)) (* (det (* (* A B) C)) (T (inv B)))) (vars (A ?C_r ?C_r) (B ?C_r ?C_r) (C ?C_r ?C_r)) (if (square A) (square B) (square C))) ; determinant.rules:51
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
@@ -253,6 +254,7 @@
 (rule diag-sq-diag (= (diag (diag (diag X))) (diag X)) (vars (X ?X_r ?X_r)) (if (square X))) ; hadamard.rules:37
 (rule diag-sq-outer (= (diag (* x (T y))) (had x y)) (vars (x 1 1) (y 1 1)) (if (vector x) (vector y))) ; hadamard.rules:38
 (rule diag-sq-id (= (diag (I ?2)) (ones ?2)) (vars) (if)) ; hadamard.rules:39
+(rule diag-ones-id (= (diag (ones ?3)) (I ?3)) (vars) (if)) ; hadamard.rules:40
 (rule inv-left (= (* (inv A) A) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:8
 (rule inv-right (= (* A (inv A)) (I ?A_r)) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:9
 (rule inv-inv (= (inv (inv A)) A) (vars (A ?A_r ?A_r)) (if (invertible A))) ; inverse.rules:10
