@@ -1,4 +1,4 @@
-; compiled from the rule files with digest e020b912175ddd8912dc4c0dbd4dee302d511930e39e7ed6e30285aa2fb6f19b; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 7ab28b1d4cdcc2d68aa87bacb00a23ffa2755882fc47d25bafa9054b94540668; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -321,22 +321,23 @@
 (rule vec-mul-left (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:18
 (rule vec-mul-right (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if)) ; kronecker.rules:19
 (rule vec-add (= (vec (+ A B)) (+ (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:20
-(rule vec-neg (= (vec (neg A)) (neg (vec A))) (vars (A ?A_r ?A_c)) (if)) ; kronecker.rules:21
-(rule vec-scale (= (vec (* s A)) (* s (vec A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:22
-(rule vec-had (= (vec (had A B)) (had (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:23
-(rule vec-hdiv (= (vec (hdiv A B)) (hdiv (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:24
-(rule vec-outer (= (vec (* x (T y))) (kron y x)) (vars (x ?x_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; kronecker.rules:25
-(rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:26
-(rule vec-d-matvec (= (vec (* A x)) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:28
-(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:29
-(rule mul-d-vec (= (* A x) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:31
-(rule vec-row (= (vec (T x)) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:32
-(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:33
-(rule vec-d-mul3-left (= (vec (* (* A B) C)) (* (kron (T (* B C)) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential A) (nondifferential B) (nondifferential C))) ; kronecker.rules:36
-(rule vec-d-mul3-right (= (vec (* (* A B) C)) (* (kron (I ?C_c) (* A B)) (vec C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (nondifferential B) (differential C))) ; kronecker.rules:37
-(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:38
-(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:39
-(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:40
+(rule vec-sub (= (vec (- A B)) (- (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:21
+(rule vec-neg (= (vec (neg A)) (neg (vec A))) (vars (A ?A_r ?A_c)) (if)) ; kronecker.rules:22
+(rule vec-scale (= (vec (* s A)) (* s (vec A))) (vars (A ?A_r ?A_c) (s 1 1)) (if)) ; kronecker.rules:23
+(rule vec-had (= (vec (had A B)) (had (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:24
+(rule vec-hdiv (= (vec (hdiv A B)) (hdiv (vec A) (vec B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:25
+(rule vec-outer (= (vec (* x (T y))) (kron y x)) (vars (x ?x_r 1) (y ?y_r 1)) (if (vector x) (vector y))) ; kronecker.rules:26
+(rule vec-inner (= (* (T (vec A)) (vec B)) (tr (* (T A) B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; kronecker.rules:27
+(rule vec-d-matvec (= (vec (* A x)) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:29
+(rule vec-vector (= (vec x) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:30
+(rule mul-d-vec (= (* A x) (* (kron (T x) (I ?A_r)) (vec A))) (vars (A ?A_r ?x_r) (x ?x_r 1)) (if (differential A) (vector x) (nondifferential x))) ; kronecker.rules:32
+(rule vec-row (= (vec (T x)) x) (vars (x ?x_r 1)) (if (vector x))) ; kronecker.rules:33
+(rule vec-d-mul3 (= (vec (* (* A B) C)) (* (kron (T C) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (differential B) (nondifferential C))) ; kronecker.rules:34
+(rule vec-d-mul3-left (= (vec (* (* A B) C)) (* (kron (T (* B C)) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (differential A) (nondifferential B) (nondifferential C))) ; kronecker.rules:37
+(rule vec-d-mul3-right (= (vec (* (* A B) C)) (* (kron (I ?C_c) (* A B)) (vec C))) (vars (A ?A_r ?B_r) (B ?B_r ?C_r) (C ?C_r ?C_c)) (if (nondifferential A) (nondifferential B) (differential C))) ; kronecker.rules:38
+(rule vec-d-mul-left (= (vec (* A B)) (* (kron (I ?B_c) A) (vec B))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (nondifferential A) (differential B))) ; kronecker.rules:39
+(rule vec-d-mul-right (= (vec (* A B)) (* (kron (T B) (I ?A_r)) (vec A))) (vars (A ?A_r ?B_r) (B ?B_r ?B_c)) (if (differential A) (nondifferential B))) ; kronecker.rules:40
+(rule kron-inv-fold (= (kron (inv A) (inv B)) (inv (kron A B))) (vars (A ?A_r ?A_r) (B ?B_r ?B_r)) (if (square A) (square B))) ; kronecker.rules:41
 (rule abs-sign (= (had (sign A) A) (abs A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:8
 (rule sign-abs (= (had (sign A) (abs A)) A) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:9
 (rule relu-step (= (had (step A) A) (relu A)) (vars (A ?A_r ?A_c)) (if)) ; nonsmooth.rules:10
