@@ -395,6 +395,7 @@ class Checker:
         if tidy != g:
             steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidy)))
             g = tidy
+        g = self._squared_norms(g, steps, wrap, env)
         # counted in rounds, not seconds, so the form shown does not depend on the machine
         simpler, outcome = self.prover.simplify(env, g, constants=constants, hypotheses=hypotheses,
                                                 budget=PRESENTATION)
@@ -406,7 +407,23 @@ class Checker:
         steps += [kernel.Step(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
         if tidier != simpler:
             steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidier)))
-        return tidier, steps
+        return self._squared_norms(tidier, steps, wrap, env), steps
+
+    @staticmethod
+    def _squared_norms(g: S.Expr, steps: list, wrap, env: Env) -> S.Expr:
+        """`(x - z)ᵀ (x - z)` written ‖x - z‖² (`present.squared_norm`): a `linear` step to
+        `(x - z) : (x - z)`, then `norm2-def` backwards; the steps appended to `steps`."""
+        for _ in range(20):
+            found = present.squared_norm(g, env)
+            if found is None:
+                break
+            at, a, negated = found
+            g = S.replace_at(g, at, S.Neg(S.Frob(a, a)) if negated else S.Frob(a, a))
+            steps.append(kernel.Step(kernel.LINEAR, True, (0,) + at, wrap(g)))
+            at += (0,) if negated else ()
+            g = S.replace_at(g, at, S.Call("norm2", (a,)))
+            steps.append(kernel.Step("norm2-def", False, (0,) + at, wrap(g)))
+        return g
 
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
         """A cheaper equal expression, certified: the result carries the kernel-checked

@@ -131,7 +131,6 @@ EQUALLY_SIMPLE = {
 
 # Derived forms a person would not write (for the lead to improve): what comes out today.
 PRESENTATION = {
-    "heldout3_ml.proof::rbf_kernel": "`-2 exp(-(x - z)ᵀ (x - z)) (x - z)`: ‖x - z‖² written out",
 }
 
 # Issue 15's new statements (proofs/reach_*.proof): derived, certified and equal to the claim,
