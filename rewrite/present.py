@@ -40,6 +40,8 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return S.Div(S.Mul(a, b), c)
         case S.Neg(S.Div(a, c)):
             return S.Div(S.Neg(a), c)
+        case S.Call("tr", (a,)) if _negated(a) is not None:  # tr(-A) → -tr(A): signs out of traces
+            return S.Neg(S.Call("tr", (_negated(a),)))
         case S.Neg(S.Mul()) | S.Mul():
             return _product(e, env)
         case S.Div(a, S.Num() as c) if c.value and _numeral(_factors(a, env)[0]) is not None:

@@ -45,6 +45,7 @@ def tidied(text: str) -> str:
     ("(1 / s) x", "x / s"),                          # divisions float out
     ("x : y", "xᵀ y"),                               # the inner product of columns
     ("A x + 0", "A x"),
+    ("tr(-(A B))", "-tr(A B)"),                      # signs out of traces
 ])
 def test_tidy_writes_what_a_person_writes(before: str, after: str) -> None:
     assert tidied(before) == after
