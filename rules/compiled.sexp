@@ -1,4 +1,4 @@
-; compiled from the rule files with digest 7ab28b1d4cdcc2d68aa87bacb00a23ffa2755882fc47d25bafa9054b94540668; written by rewrite/rules.py, do not edit
+; compiled from the rule files with digest 2e010233b7d7868008b17abe413c2037c69c9e78a7f9be350028b63583a267f0; written by rewrite/rules.py, do not edit
 (rule add-comm (= (+ A B) (+ B A)) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:10
 (rule add-assoc (= (+ (+ A B) C) (+ A (+ B C))) (vars (A ?C_r ?C_c) (B ?C_r ?C_c) (C ?C_r ?C_c)) (if)) ; algebra.rules:11
 (rule sub-def (= (- A B) (+ A (neg B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if)) ; algebra.rules:12
@@ -78,7 +78,6 @@
 (rule logdet-smul (= (logdet (* c A)) (+ (* (size ?size_n) (log c)) (logdet A))) (vars (A ?size_n ?size_n) (c 1 1)) (if (nonzero c) (invertible A))) ; determinant.rules:43
 (rule det-kron (= (det (kron A B)) (* (pow (det A) (size ?size_q)) (pow (det B) (size ?size_p)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if)) ; determinant.rules:45
 (rule logdet-kron (= (logdet (kron A B)) (+ (* (size ?size_q) (logdet A)) (* (size ?size_p) (logdet B)))) (vars (A ?size_p ?size_p) (B ?size_q ?size_q)) (if (invertible A) (invertible B))) ; determinant.rules:47
-(rule det-adj-sandwich (= (* (* (* (det (* (* A B) C)) (T A)) (T (inv (* (* A B) C)))) (T C)) (* (det (* (* A B) C)) (T (inv B)))) (vars (A ?C_r ?C_r) (B ?C_r ?C_r) (C ?C_r ?C_r)) (if (square A) (square B) (square C))) ; determinant.rules:51
 (rule d-add (= (d (+ A B)) (+ (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:11
 (rule d-sub (= (d (- A B)) (- (d A) (d B))) (vars (A ?B_r ?B_c) (B ?B_r ?B_c)) (if (smooth A) (smooth B))) ; differential.rules:12
 (rule d-neg (= (d (neg A)) (neg (d A))) (vars (A ?A_r ?A_c)) (if)) ; differential.rules:13
