@@ -285,7 +285,7 @@ class Checker:
                 raise RewriteError(f"cannot differentiate {show(f)}")
             # the derivative of det(M) is written with M⁻¹: the search may assume what the
             # answer will state (and the answer's statement then assumes it)
-            dets = {t.args[0] for _, t in S.subterms(f) if isinstance(t, S.Call) and t.fn == "det"}
+            dets = {m for name in S.free_names(x) for m in self.prover.determinants(env, f, name)}
             for m in dets:
                 if isinstance(m, S.Var) and "invertible" not in env[m.name].props:
                     raise _NotFound(f"the derivative of det({m.name}) is written with {m.name}⁻¹: "
@@ -398,6 +398,7 @@ class Checker:
         if tidy != g:
             steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidy)))
             g = tidy
+        g = self._squared_norms(g, steps, wrap, env)
         # counted in rounds, not seconds, so the form shown does not depend on the machine
         simpler, outcome = self.prover.simplify(env, g, constants=constants, hypotheses=hypotheses,
                                                 budget=PRESENTATION)
@@ -409,7 +410,23 @@ class Checker:
         steps += [kernel.Step(s.rule, s.forward, (0,) + s.at, wrap(s.term)) for s in outcome.steps]
         if tidier != simpler:
             steps.append(kernel.Step(kernel.LINEAR, True, (0,), wrap(tidier)))
-        return tidier, steps
+        return self._squared_norms(tidier, steps, wrap, env), steps
+
+    @staticmethod
+    def _squared_norms(g: S.Expr, steps: list, wrap, env: Env) -> S.Expr:
+        """`(x - z)ᵀ (x - z)` written ‖x - z‖² (`present.squared_norm`): a `linear` step to
+        `(x - z) : (x - z)`, then `norm2-def` backwards; the steps appended to `steps`."""
+        for _ in range(20):
+            found = present.squared_norm(g, env)
+            if found is None:
+                break
+            at, a, negated = found
+            g = S.replace_at(g, at, S.Neg(S.Frob(a, a)) if negated else S.Frob(a, a))
+            steps.append(kernel.Step(kernel.LINEAR, True, (0,) + at, wrap(g)))
+            at += (0,) if negated else ()
+            g = S.replace_at(g, at, S.Call("norm2", (a,)))
+            steps.append(kernel.Step("norm2-def", False, (0,) + at, wrap(g)))
+        return g
 
     def simplify(self, e: S.Expr, env: Env) -> tuple[S.Expr, Result]:
         """A cheaper equal expression, certified: the result carries the kernel-checked

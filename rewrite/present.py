@@ -40,6 +40,8 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return S.Div(S.Mul(a, b), c)
         case S.Neg(S.Div(a, c)):
             return S.Div(S.Neg(a), c)
+        case S.Call("tr", (a,)) if _negated(a) is not None:  # tr(-A) → -tr(A): signs out of traces
+            return S.Neg(S.Call("tr", (_negated(a),)))
         case S.Neg(S.Mul()) | S.Mul():
             return _product(e, env)
         case S.Div(a, S.Num() as c) if c.value and _numeral(_factors(a, env)[0]) is not None:
@@ -80,6 +82,8 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
             return S.Sub(b, _negated(a))
         case S.Ones() if _scalar(e, env):
             return S.Num(1)
+        case S.SizeOf(S.Dim(factors)) if all(isinstance(f, int) for f in factors):  # ones(k) : ones(k) is k⋅1
+            return S.Num(_size_value(factors))
         case S.Add(S.Transpose(a), S.Transpose(b)):  # aᵀ + bᵀ → (a + b)ᵀ
             return S.Transpose(S.Add(a, b))
         case S.Sub(S.Transpose(a), S.Transpose(b)):
@@ -325,6 +329,13 @@ def _collect(e: S.Expr, env: Env) -> S.Expr | None:
     return _sum(kept)
 
 
+def _size_value(factors: tuple) -> int:
+    out = 1
+    for f in factors:
+        out *= f
+    return out
+
+
 def _zero(e: S.Expr) -> bool:
     return isinstance(e, S.Zeros) or e == S.Num(0)
 
@@ -336,6 +347,28 @@ def _scalar(e: S.Expr, env: Env) -> bool:
 def _column(e: S.Expr, env: Env) -> bool:
     s = infer(e, env)
     return s.cols.is_one and not s.rows.is_one
+
+
+def squared_norm(e: S.Expr, env: Env) -> tuple[S.Path, S.Expr, bool] | None:
+    """Where `e` writes `aᵀ a` (or `-aᵀ a`) for a column `a` that is a sum or difference,
+    `a`, and whether negated: a person writes ‖x - z‖², not (x - z)ᵀ (x - z) (a name's `xᵀ x`
+    stays). Not in a divisor: what a statement divides by it assumes invertible, and
+    ‖a‖² is another term than the aᵀ a its proof divides by. Not a ring law: the caller
+    cites `norm2-def` backwards for it."""
+    def walk(t: S.Expr, path: S.Path):
+        if isinstance(t, S.Mul) and t.right == (t.left.arg.arg if isinstance(t.left, S.Neg) and isinstance(
+                t.left.arg, S.Transpose) else t.left.arg if isinstance(t.left, S.Transpose) else None) \
+                and isinstance(t.right, (S.Add, S.Sub)) and _column(t.right, env):
+            return path, t.right, isinstance(t.left, S.Neg)
+        for i, k in enumerate(t.children()):
+            if isinstance(t, S.Inverse) or isinstance(t, S.Div) and i == 1:
+                continue
+            found = walk(k, path + (i,))
+            if found is not None:
+                return found
+        return None
+
+    return walk(e, ())
 
 
 def unsized(e: S.Expr, other_side: S.Expr, env: Env) -> S.Expr:

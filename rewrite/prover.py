@@ -240,7 +240,11 @@ class Prover:
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
         goal = Goal(df, df, frozenset(env) - {wrt})
         kernel, rw = self._stage(env, goal.constants, hypotheses)
+        df, to_df, hypotheses, splits = _det_arguments(rw, df, wrt, hypotheses)
+        if to_df:
+            kernel, rw = self._stage(env, goal.constants, hypotheses)
         nf, to_nf = self._reduce(rw, df)
+        to_nf = to_df + to_nf
         # d(x) has a one-way form too (d(vec(X)) is vec(d(X))): read G off against it, then
         # step back to the goal's `G d(x)`
         ndx, to_ndx = self._reduce(rw, dx)
@@ -249,10 +253,14 @@ class Prover:
         def back(g: S.Expr) -> list[Step]:
             return [Step(s.rule, s.forward, (1,) + s.at, kind(g, s.term)) for s in reverse(dx, to_ndx)]
 
+        def joined(g: S.Expr) -> tuple[S.Expr, list[Step]]:
+            return _join_dets(kernel, g, splits, lambda t: kind(t, ndx)) if splits else (g, [])
+
         read = _read_off(nf, ndx, form, kernel, x)
         if read is not None:
             g, extra = read
-            return g, SearchResult(True, _ONE_WAY, to_nf + extra + back(g), seconds=time.perf_counter() - clock)
+            g, join = joined(g)
+            return g, SearchResult(True, _ONE_WAY, to_nf + extra + join + back(g), seconds=time.perf_counter() - clock)
         if budget.iterations <= 0:
             return None, SearchResult(False, _NO_ROUNDS, reason=_why(_NO_ROUNDS, budget) + _stopped(rw),
                                       seconds=time.perf_counter() - clock)
@@ -281,7 +289,17 @@ class Prover:
         steps = explainer.chain(nf, kind(best, ndx))
         if steps is None:
             return None, SearchResult(False, report, reason=_REASONS["equal"], seconds=seconds)
-        return best, SearchResult(True, report, to_nf + steps + back(best), seconds=seconds)
+        best, join = joined(best)
+        return best, SearchResult(True, report, to_nf + steps + join + back(best), seconds=seconds)
+
+    def determinants(self, env: Env, f: S.Expr, wrt: str) -> list[S.Expr]:
+        """The arguments of the determinants in `f` that `derive` differentiates with respect
+        to `wrt` (the varying ones, products split as `derive` splits them): the matrices its
+        answer writes inverted."""
+        context = Context(env, frozenset(env) - {wrt}, (), self.compiled, self.properties)
+        split, _, _ = _split_dets(context, f, wrt)
+        return [t.args[0] for _, t in S.subterms(split)
+                if isinstance(t, S.Call) and t.fn == "det" and wrt in S.free_names(t.args[0])]
 
     def differential(self, env: Env, e: S.Expr, hypotheses: tuple = ()) -> tuple[S.Expr, list[Step]]:
         """The one-way form of a differential `d(F)` (names declared `const` constant) and
@@ -358,6 +376,95 @@ def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
     s = kernel.shape(x)
     g = zero(s) if form == "frob" else S.Zeros(kernel.shape(nf).rows.to_dim(), s.rows.to_dim())
     return g, _linear(kind(g, dx))
+
+
+def _det_arguments(rw: Rewriter, df: S.Expr, wrt: str, hypotheses: tuple
+                   ) -> tuple[S.Expr, list[Step], tuple, list[tuple[S.Expr, S.Expr]]]:
+    """`d(f)` with each `det` that varies made ready for `d-det`, and the steps to it.
+
+    A determinant of a product of square factors not known invertible is split first
+    (`det-mul`), so that only the factors that vary need be invertible: `det(A X B)` with
+    singular `A`, `B` has the gradient det(A) det(B) det(X) X⁻ᵀ. Then each argument `M` that
+    varies is brought to its one-way form: rewriting goes outermost first, so `d(det(M))`
+    would become `det(M) tr(M⁻¹ d(M))` before `M` is rewritten, and the `M⁻¹` the answer
+    keeps (whose invertibility the statement then assumes) would be another spelling of `M`
+    than the step's. A hypothesis `M invertible` holds for the one-way form too (it is equal).
+    Also returned: the splits `(P, Q)` in the order made, in the forms the answer writes,
+    for `_join_dets`."""
+    df, steps, splits = _split_dets(rw.context, df, wrt)
+    extra, reduced = [], {}
+    sites = [p + (0,) for p, t in S.subterms(df) if isinstance(t, S.Call) and t.fn == "det" and wrt in S.free_names(t)]
+    for at in sorted(sites, key=len, reverse=True):  # the innermost first: an outer one contains it
+        m = S.at_path(df, at)
+        try:
+            nm, local = rw.reduce(m, inside=True)
+        except BudgetError:
+            continue
+        for s in local:
+            df = S.replace_at(df, at, s.term)
+            steps.append(Step(s.rule, s.forward, at + s.at, df))
+        extra += [(w, nm) for w, h in hypotheses if h == m and nm != m]
+        reduced[m] = nm
+
+    def written(t: S.Expr) -> S.Expr:  # a split product as its factors are written now
+        return reduced.get(t) or (S.Mul(written(t.left), written(t.right)) if t in split else t)
+
+    split = {S.Mul(p, q) for p, q in splits}
+    return df, steps, hypotheses + tuple(extra), [(written(p), written(q)) for p, q in splits]
+
+
+def _split_dets(context: Context, e: S.Expr, wrt: str) -> tuple[S.Expr, list[Step], list[tuple[S.Expr, S.Expr]]]:
+    """`e` with every varying `det(P Q)` of square `P`, `Q` whose product is not known
+    invertible written `det(P) det(Q)`, the `det-mul` steps to it, and the pairs split."""
+    steps: list[Step] = []
+    splits: list[tuple[S.Expr, S.Expr]] = []
+    for _ in range(1000):  # each split makes a det smaller: this ends long before
+        for at, t in S.subterms(e):
+            if isinstance(t, S.Call) and t.fn == "det" and isinstance(t.args[0], S.Mul) and wrt in S.free_names(t):
+                p, q = t.args[0].left, t.args[0].right
+                if context.shape(p).is_square and context.shape(q).is_square \
+                        and not context.holds("invertible", t.args[0]):
+                    e = S.replace_at(e, at, S.Mul(S.Call("det", (p,)), S.Call("det", (q,))))
+                    steps.append(Step("det-mul", True, at, e))
+                    splits.append((p, q))
+                    break
+        else:
+            break
+    return e, steps, splits
+
+
+def _join_dets(context: Context, g: S.Expr, splits: list[tuple[S.Expr, S.Expr]], wrap
+               ) -> tuple[S.Expr, list[Step]]:
+    """The determinants `_split_dets` split, joined again where both stand as factors of
+    `g`'s product, the last split first (a person writes det(A X B) X⁻ᵀ, not
+    det(B) det(A) det(X) X⁻ᵀ): a `linear` step brings the two to the front, `det-mul`
+    backwards joins them. `wrap` puts `g` in its place in the chain's last term."""
+    steps: list[Step] = []
+    for p, q in reversed(splits):
+        factors = _product_factors(g)
+        dp, dq = S.Call("det", (p,)), S.Call("det", (q,))
+        if dp not in factors or dq not in factors or dp == dq:
+            continue
+        factors.remove(dp)
+        factors.remove(dq)
+        pair = S.Mul(dp, dq)
+        front = pair if not factors else S.Mul(pair, _product_of(factors))
+        if not _same_normal_form(context, g, front):
+            continue
+        g = S.Call("det", (S.Mul(p, q),)) if not factors else S.Mul(S.Call("det", (S.Mul(p, q),)), front.right)
+        steps += [Step(LINEAR, True, (0,), wrap(front)), Step("det-mul", False, (0,) if not factors else (0, 0), wrap(g))]
+    return g, steps
+
+
+def _product_factors(e: S.Expr) -> list[S.Expr]:
+    return _product_factors(e.left) + _product_factors(e.right) if isinstance(e, S.Mul) else [e]
+
+
+def _product_of(factors: list[S.Expr]) -> S.Expr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = S.Mul(out, f)
+    return out
 
 
 def _has_differential(e: S.Expr) -> bool:

@@ -36,12 +36,13 @@ class Rewriter:
         self._memo: dict[tuple[S.Expr, bool], tuple[S.Expr, list[tuple[str, S.Path, S.Expr]]]] = {}
         self.stopped: str | None = None  # why the last `reduce` that did not finish stopped (set by the caller)
 
-    def reduce(self, t: S.Expr, deadline: float | None = None) -> tuple[S.Expr, list[Step]]:
+    def reduce(self, t: S.Expr, deadline: float | None = None, inside: bool = False) -> tuple[S.Expr, list[Step]]:
         """The one-way form of `t` (no `=>` rule applies anywhere) and the steps to it;
-        `BudgetError` past `MAX_STEPS` or past `deadline` (a `time.perf_counter()` value)."""
+        `BudgetError` past `MAX_STEPS` or past `deadline` (a `time.perf_counter()` value).
+        `inside`: `t` stands inside a derivative, where only rewrites valid near the point apply."""
         self._count = 0
         self._deadline = deadline
-        nf, local = self._norm(t, False)
+        nf, local = self._norm(t, inside)
         steps, current = [], t
         for rule, path, sub in local:
             current = S.replace_at(current, path, sub)

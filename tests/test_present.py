@@ -45,6 +45,7 @@ def tidied(text: str) -> str:
     ("(1 / s) x", "x / s"),                          # divisions float out
     ("x : y", "xᵀ y"),                               # the inner product of columns
     ("A x + 0", "A x"),
+    ("tr(-(A B))", "-tr(A B)"),                      # signs out of traces
 ])
 def test_tidy_writes_what_a_person_writes(before: str, after: str) -> None:
     assert tidied(before) == after
@@ -69,3 +70,25 @@ def test_tidy_keeps_the_normal_form_and_the_value(data) -> None:
     assert same is not False, f"{show(e)} → {show(out)}"
     verdict = numeric.compare(e, out, ENV)
     assert verdict.agrees is not False, f"{show(e)} → {show(out)}"
+
+
+def test_a_size_made_of_numbers_is_that_number() -> None:
+    """`ones(k) : ones(k)` reads back as the size `k⋅1`; it is written `k`."""
+    from rewrite import syntax as S
+    e = S.Mul(S.Num(2), S.Mul(S.SizeOf(S.Dim(("n",))), S.SizeOf(S.Dim((1,)))))
+    assert show(tidy(e, ENV)) == "2 n"
+    assert show(tidy(S.SizeOf(S.Dim((2, 3))), ENV)) == "6"
+
+
+@pytest.mark.parametrize("text, found", [
+    ("exp(-(x - y)ᵀ (x - y)) (x - y)", ("x - y", True)),
+    ("(a + b)ᵀ (a + b) x", ("a + b", False)),
+    ("xᵀ x a", None),                                 # a name's own inner product stays
+    ("a / ((x - y)ᵀ (x - y))", None),                 # a divisor stays as the proof divides by it
+    ("(a - b)ᵀ (x - y) a", None),                     # two different columns
+])
+def test_squared_norm_is_found_where_a_person_writes_one(text, found) -> None:
+    from rewrite.present import squared_norm
+    e, _ = elaborate(parse_expr(text), ENV)
+    got = squared_norm(e, ENV)
+    assert (None if got is None else (show(got[1]), got[2])) == found
