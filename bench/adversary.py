@@ -65,19 +65,27 @@ def statement(goal: str) -> tuple:
     return lhs, rhs
 
 
-def attack(prog: Program, goal: str, permissive: bool) -> tuple[bool, list]:
-    """Whether the e-graph made the goal's sides equal, and the chain it explains."""
-    lhs, rhs = statement(goal)
+def attacks(prog: Program, permissive: bool) -> dict[str, tuple[bool, list]]:
+    """For every goal: whether the e-graph made its sides equal, and the chain it explains.
+
+    One e-graph holds the seeds and every goal's sides (the goals assume nothing, so they
+    share the search's hypotheses) and runs until every goal is met or the budget is
+    spent: one search instead of one per goal, and each goal's chain may go through the
+    other goals' terms, which only makes the adversary stronger."""
+    sides = {goal: statement(goal) for goal in GOALS}
+    assert not any(kernel.assumptions(lhs, rhs, ENV) for lhs, rhs in sides.values())
     explainer = Explainer(prog, TermBank())
-    with Search(prog, ENV, (), explainer.bank, kernel.assumptions(lhs, rhs, ENV)) as search:
-        search.add("lhs", lhs)
-        search.add("rhs", rhs)
+    with Search(prog, ENV, (), explainer.bank, ()) as search:
+        for k, (lhs, rhs) in enumerate(sides.values()):
+            search.add(f"lhs{k}", lhs)
+            search.add(f"rhs{k}", rhs)
         for k, seed in enumerate(SEEDS):
             search.add(f"seed{k}", elaborate(parse_expr(seed), ENV)[0])
-        search.run(ROUNDS[permissive], goal=("lhs", "rhs"), on_round=explainer.add_round)
-        if not search.equal("lhs", "rhs"):
-            return False, []
-    return True, explainer.chain(lhs, rhs) or []
+        met = lambda: [search.equal(f"lhs{k}", f"rhs{k}") for k in range(len(sides))]  # noqa: E731
+        search.run(ROUNDS[permissive], until=lambda: all(met()), on_round=explainer.add_round)
+        equal = met()
+    return {goal: (True, explainer.chain(lhs, rhs) or []) if eq else (False, [])
+            for (goal, (lhs, rhs)), eq in zip(sides.items(), equal)}
 
 
 def verdict(goal: str, chain: list) -> str | None:
@@ -94,18 +102,18 @@ def verdict(goal: str, chain: list) -> str | None:
 
 
 def main() -> None:
-    print("| adversary | goal | equal in the e-graph | chain steps | kernel | seconds |")
-    print("|---|---|---|---|---|---|")
+    print("| adversary | goal | equal in the e-graph | chain steps | kernel |")
+    print("|---|---|---|---|---|")
     for permissive in (False, True):
-        prog = program(permissive)
-        for goal in GOALS:
-            start = time.perf_counter()
-            equal, chain = attack(prog, goal, permissive)
+        start = time.perf_counter()
+        found = attacks(program(permissive), permissive)
+        seconds = time.perf_counter() - start
+        for goal, (equal, chain) in found.items():
             why = verdict(goal, chain) if equal else None
-            seconds = time.perf_counter() - start
             shown = "—" if not equal else ("ACCEPTED" if why is None else "rejected: " + why.split(":")[-1].strip()[:70])
             print(f"| {'without conditions on values' if permissive else 'with conditions'} | `{goal}` | {'yes' if equal else 'no'} | "
-                  f"{len(chain) if equal else '—'} | {shown} | {seconds:.2f} |")
+                  f"{len(chain) if equal else '—'} | {shown} |")
+        print(f"({'without conditions on values' if permissive else 'with conditions'}: one search of every goal, {seconds:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,24 @@ def startup(runs: int) -> list[tuple[str, str, str]]:
     ]
 
 
+def parsing() -> list[tuple[str, str, str]]:
+    """Parsing, timed here rather than in a test (a timed test fails on a loaded machine)."""
+    from rewrite.parse import parse_expr
+
+    line = "2 Aᵀ (A x - b) + tr(X⁻¹ d(X)) : ‖B‖² - d/dx xᵀ A x"
+    long = " + ".join(["tr(A B) ‖x‖²"] * 150)
+    parse_expr(line)
+    start = time.perf_counter()
+    for _ in range(100):
+        parse_expr(line)
+    one = (time.perf_counter() - start) / 100
+    start = time.perf_counter()
+    parse_expr(long)
+    return [("parse one line (`2 Aᵀ (A x - b) + tr(X⁻¹ d(X)) : ‖B‖² - d/dx xᵀ A x`, mean of 100)",
+             f"{1000 * one:.2f} ms", "≤ 5 ms"),
+            ("parse a 150-term sum (`tr(A B) ‖x‖² + …`)", f"{1000 * (time.perf_counter() - start):.0f} ms", "≤ 0.5 s")]
+
+
 def warm_corpus(repeat: int) -> tuple[list[tuple[str, str, str]], int]:
     from rewrite.check import Checker, Settings, expand_paths
 
@@ -162,6 +180,7 @@ def main() -> None:
             print(f"| {label} | {value} | {target} |", flush=True)
 
     show(startup(args.runs))
+    show(parsing())
     rows, statements = warm_corpus(args.repeat)
     show(rows)
     if not args.quick:

@@ -17,20 +17,18 @@ import pytest
 from bench import adversary
 from rewrite import kernel, numeric
 
-# one worker runs the module, so each attack is made once (`_attack` remembers it) and
-# read by both tests that judge it
+# one worker runs the module, so each adversary's search (every goal at once) is made once
+# (`_attacks` remembers it) and read by every test that judges it
 pytestmark = pytest.mark.xdist_group("adversary")
 
 
 @lru_cache(maxsize=None)
-def _program(permissive: bool):
-    return adversary.program(permissive)
+def _attacks(permissive: bool) -> dict[str, tuple[bool, list]]:
+    return adversary.attacks(adversary.program(permissive), permissive)
 
 
-@lru_cache(maxsize=None)
-def _attack(permissive: bool, goal: str) -> tuple[bool, tuple]:
-    equal, chain = adversary.attack(_program(permissive), goal, permissive)
-    return equal, tuple(chain)
+def _attack(permissive: bool, goal: str) -> tuple[bool, list]:
+    return _attacks(permissive)[goal]
 
 
 @pytest.mark.parametrize("goal", adversary.GOALS)
