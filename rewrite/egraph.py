@@ -15,6 +15,7 @@ Imports: `syntax`, `sizes`, `terms`, `budget`, `kernel` (its condition words), e
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from dataclasses import dataclass
@@ -626,7 +627,25 @@ class Search:
         prediction as well: a round is not started if, growing as the last one did, it
         would overrun the time or the firing limit; and a round whose firings exceed the
         limit is abandoned before its unions.
+
+        The prediction is made from the rounds' CPU time, with Python's cyclic garbage
+        collector paused while the rounds run: a collection in a process holding many
+        objects (a test worker: 0.1–0.5 s) or a stall from another process, counted into
+        one round and multiplied by the growth, refused rounds that took 0.1 s, and a
+        statement's outcome depended on what else the machine or the process was doing.
+        The time limit itself stays wall-clock time.
         """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._rounds(budget, goal, on_round, rulesets, until)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _rounds(self, budget: Budget, goal: tuple[str, str] | None,
+                on_round: Callable[[list[Fired], list[Computed]], None] | None,
+                rulesets: Callable[[int], list[str]] | None, until: Callable[[], bool] | None) -> RunReport:
         start = time.perf_counter()
         nodes, _ = self._counts()
         if budget.seconds <= 0:
@@ -641,7 +660,7 @@ class Search:
                 return RunReport("time", i - 1, nodes, elapsed, predicted=next_round)
             if last_firings * growth > 4 * budget.firings:
                 return RunReport("firings", i - 1, nodes, elapsed)
-            round_start = time.perf_counter()
+            round_start = time.process_time()
             sets = rulesets(i) if rulesets else self.program.rulesets
             self._run(f"(run-schedule (saturate shape) (seq {' '.join(f'(run {rs})' for rs in sets)}))")
             _, firings = self._counts()
@@ -660,9 +679,9 @@ class Search:
             if on_round:
                 on_round(fired, computed)
             before, (nodes, _) = nodes, self._counts()
-            this_round = time.perf_counter() - round_start
+            this_round = time.process_time() - round_start
             met = (goal and self.equal(*goal)) or (until and until())
-            checking = time.perf_counter() - round_start - this_round  # grows with the e-graph too
+            checking = time.process_time() - round_start - this_round  # grows with the e-graph too
             # from firings, not seconds: a round stalled by another process is no growth
             growth = max(1.0, firings / last_firings if last_firings else 1.0)
             last_firings, last_round, last_check = firings, this_round, checking

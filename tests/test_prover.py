@@ -303,3 +303,34 @@ def test_a_time_limit_not_reached_says_the_next_round_was_predicted_to_pass_it()
     early = _why(RunReport("time", 3, 900, 1.2, predicted=4.5), Budget(seconds=5.0))
     assert "time limit (5 s)" in early and "after 3 round(s) in 1.2 s" in early and "predicted to take 4.5 s" in early
     assert _why(RunReport("time", 0, 0, 0.0), Budget(seconds=5.0)) == "time limit (5 s) reached"
+
+
+def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search():
+    """The next round is predicted from the rounds' CPU time, with Python's garbage collector
+    paused while they run: a round that a collection or another process stalled (here: the
+    readback sleeps 0.4 s in round 2, and growing 5× a round, the next would have been
+    predicted to take 5 s of a 3 s limit) does not make the search give up early."""
+    import gc
+    import time
+
+    from rewrite.egraph import Search
+    from rewrite.terms import TermBank
+
+    pf = parse_text("let z : Vec(n)\nlet c : Scalar\nclaim s: log(sum(exp(z - c ones(n)))) + c = log(sum(exp(z)))\n")
+    env = env_from_decls(pf.decls)
+    lhs, rhs, _ = elaborate_statement(pf.statements[0], env)
+    prover = Checker(Settings()).prover
+    prover.warm()
+    collecting = []
+
+    def stall(fired, computed):
+        collecting.append(gc.isenabled())
+        if len(collecting) == 2:
+            time.sleep(0.4)
+
+    with Search(prover.program, env, frozenset(), TermBank(), kernel.assumptions(lhs, rhs, env)) as search:
+        search.add("lhs", lhs)
+        search.add("rhs", rhs)
+        report = search.run(Budget(seconds=3.0, iterations=4), goal=("lhs", "rhs"), on_round=stall)
+    assert (report.stop, report.iterations) == ("iterations", 4), report
+    assert collecting == [False] * 4 and gc.isenabled()
