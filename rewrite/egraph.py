@@ -550,6 +550,7 @@ class Search:
         self.program = program
         self.bank = bank or TermBank()
         self.egraph = program.egraph()
+        self._recorded: set[str] = set()  # the firing tables not empty at the last count
         self._run("(push)")
         self._open = True
         facts = []
@@ -609,11 +610,13 @@ class Search:
         """(e-nodes, recorded firings not yet applied), from egglog's table sizes."""
         out = self._run("(print-size)")
         nodes = firings = 0
+        self._recorded = set()  # the tables `_read_firings` reads (two in three are empty)
         for name, n in re.findall(r"\((\w+) (\d+)\)", str(out[0])):
             if name in _TERM_CONSTRUCTORS:
                 nodes += int(n)
-            elif name.startswith("Fired_"):
+            elif name.startswith("Fired_") and int(n):
                 firings += int(n)
+                self._recorded.add(name)
         return nodes, firings
 
     def run(self, budget: Budget, goal: tuple[str, str] | None = None,
@@ -698,6 +701,8 @@ class Search:
         out: list[Fired] = []
         columns = self.program.columns
         for relation in self.program.relations:
+            if relation not in self._recorded:
+                continue
             printed = self._run(f"(print-function {relation} 1000000000)")[0]
             dag = printed.termdag
             decode = Decoder(dag, self.bank)
