@@ -131,3 +131,30 @@ def test_parallel_workers_give_the_same_outcomes(suite):
     for item in ("grad_x", "missing_factor"):
         assert f"PASSED least_squares.proof::{item}" in run.stdout
     assert "outcome: false (a claim passes when it is proved)" in run.stdout
+
+
+GROUPED = """\
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("one")
+
+
+@pytest.mark.parametrize("k", range(12))
+def test_grouped(k):
+    (Path(__file__).parent / f"worker-{k}").write_text(os.environ.get("PYTEST_XDIST_WORKER", "none"))
+"""
+
+
+def test_a_group_runs_on_one_worker(tmp_path):
+    """The suite's sharing rests on `--dist loadgroup` (a proof file and the tests that read
+    its results, or a claim's derivation and its tests, on one worker): pytest 9.2 with
+    pytest-xdist 3.8 silently split every group (pinned out in pyproject.toml)."""
+    pytest.importorskip("xdist")
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    run = pytest_run(tmp_path, "-n", "2", "--dist", "loadgroup")
+    assert run.returncode == 0, run.stdout + run.stderr
+    workers = {(tmp_path / f"worker-{k}").read_text() for k in range(12)}
+    assert len(workers) == 1 and workers != {"none"}, workers
