@@ -164,8 +164,11 @@ def _shape_rules() -> str:
 
 
 def _side_relations() -> str:
-    """`zero` and numeral invertibility (built in: no rule can say "a non-zero numeral"), and
-    the pending unions that rule firings record and the `apply` rule set performs."""
+    """`zero` and numeral invertibility (built in: no rule can say "a non-zero numeral"),
+    `nonscalar` (as the kernel reads it: a size that is not the literal 1; derived from
+    how a size is built, since `(!= r (DN 1))` compares e-classes, and `(DM (DN 1) (DN 1))`
+    is not yet in the class of `(DN 1)` when the rule first sees it), and the pending
+    unions that rule firings record and the `apply` rule set performs."""
     return """
 (rule ((= e (Zeros m n))) ((P_zero e)) :ruleset shape)
 (rule ((= e (Num q)) (= q (rational 0 1))) ((P_zero e)) :ruleset shape)
@@ -174,8 +177,13 @@ def _side_relations() -> str:
 (ruleset apply)
 (rule ((Pend a b)) ((union a b) (delete (Pend a b))) :ruleset apply)
 (rule ((= (DN 1) (rows e))) ((P_row e)) :ruleset shape)
-(rule ((= r (rows e)) (!= r (DN 1))) ((P_nonscalar e)) :ruleset shape)
-(rule ((= c (cols e)) (!= c (DN 1))) ((P_nonscalar e)) :ruleset shape)
+(relation NonOne (Dim))
+(rule ((= d (DV v))) ((NonOne d)) :ruleset shape)
+(rule ((= d (DN k)) (!= k 1)) ((NonOne d)) :ruleset shape)
+(rule ((= d (DM a b)) (NonOne a)) ((NonOne d)) :ruleset shape)
+(rule ((= d (DM a b)) (NonOne b)) ((NonOne d)) :ruleset shape)
+(rule ((= r (rows e)) (NonOne r)) ((P_nonscalar e)) :ruleset shape)
+(rule ((= c (cols e)) (NonOne c)) ((P_nonscalar e)) :ruleset shape)
 (relation GoalFrob (Term))
 (relation GoalMul (Term))
 (relation Target (Term))

@@ -337,3 +337,28 @@ def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search():
         report = search.run(Budget(seconds=3.0, iterations=4), goal=("lhs", "rhs"), on_round=stall)
     assert (report.stop, report.iterations) == ("iterations", 4), report
     assert collecting == [False] * 4 and gc.isenabled()
+
+
+@pytest.mark.parametrize("text, nonscalar", [("vec(d(s))", False), ("vec(s)", False), ("s", False), ("x", True),
+                                             ("vec(x xᵀ)", True), ("d(x)ᵀ", True)])
+def test_the_search_marks_nonscalar_as_the_kernel_reads_it(text, nonscalar):
+    """`nonscalar` (a rule condition) holds in the e-graph exactly where the kernel would
+    discharge it. `vec(s)` has 1·1 rows, a size the e-graph normalises to 1 only after its
+    first pass; compared as e-classes before that, it was marked nonscalar for good."""
+    from rewrite.egraph import Search
+    from rewrite.terms import TermBank
+
+    env = env_from_decls(parse_text("let s : Scalar\nlet x : Vec(n)\n").decls)
+    e, shape = elaborate(parse_expr(text), env)
+    assert kernel.SHAPE_WORDS["nonscalar"](shape) is nonscalar
+    prover = Checker(Settings()).prover
+    prover.warm()
+    with Search(prover.program, env, frozenset(), TermBank(), ()) as search:
+        search.add("t", e)
+        search.run(Budget(seconds=2.0, iterations=2))
+        try:
+            search._run("(check (P_nonscalar $t))")
+            marked = True
+        except Exception:  # egglog's check failed
+            marked = False
+    assert marked is nonscalar
