@@ -8,7 +8,7 @@ stops when the sides meet in the e-graph or have the same normal form. The logge
 a proof-producing congruence closure (`explain`), which yields the e-graph's part of the
 chain. The chain is a candidate: only the kernel decides.
 Every search runs under the statement's hypotheses (`kernel.assumptions`), the facts its
-rules' conditions may use. Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `kernel`, `syntax`, `sizes`, `printing`, `errors`, `budget`, `terms`.
+rules' conditions may use. Imports: `egraph` (the one egglog module), `explain`, `rewriting`, `determinants`, `kernel`, `syntax`, `sizes`, `printing`, `errors`, `budget`, `terms`.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 
+from . import determinants
 from . import syntax as S
 from .budget import Budget
 from .egraph import Computed, Fired, Pattern, Program, RunReport, Search, TooLarge
-from .errors import BudgetError, RewriteError
+from .errors import BudgetError
 from .explain import Closure, Instance, flatten
 from .explain import Step as SearchStep
 from .kernel import LINEAR, Context, Goal, Step, resolve
 from .printing import show
-from .rewriting import Rewriter
+from .rewriting import Rewriter, same_normal_form
 from .sizes import Env, Size, zero
 from .terms import TermBank
 
@@ -199,7 +200,7 @@ class Prover:
         s1, to_s1 = self._reduce(rw, goal.start, deadline)
         e1, to_e1 = self._reduce(rw, goal.end, deadline)
         back = reverse(goal.end, to_e1)
-        if _same_normal_form(kernel, s1, e1):
+        if same_normal_form(kernel, s1, e1):
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
             return SearchResult(True, _ONE_WAY, steps, seconds=time.perf_counter() - clock)
         if budget.iterations <= 0:
@@ -221,7 +222,7 @@ class Prover:
                     l, r = search.extract("lhs"), search.extract("rhs")
                     nl, to_nl = self._reduce(rw, l, deadline)
                     nr, to_nr = self._reduce(rw, r, deadline)
-                    if not _same_normal_form(kernel, nl, nr):
+                    if not same_normal_form(kernel, nl, nr):
                         return False
                     meet[:] = [l, to_nl, nl, r, to_nr]
                     return True
@@ -254,7 +255,7 @@ class Prover:
         df, dx = S.Call("d", (f,)), S.Call("d", (x,))
         goal = Goal(df, df, frozenset(env) - {wrt})
         kernel, rw = self._stage(env, goal.constants, hypotheses)
-        df, to_df, hypotheses, splits = _det_arguments(rw, df, wrt, hypotheses)
+        df, to_df, hypotheses, splits = determinants.prepare(rw, df, wrt, hypotheses)
         if to_df:
             kernel, rw = self._stage(env, goal.constants, hypotheses)
         nf, to_nf = self._reduce(rw, df)
@@ -268,7 +269,7 @@ class Prover:
             return [Step(s.rule, s.forward, (1,) + s.at, kind(g, s.term)) for s in reverse(dx, to_ndx)]
 
         def joined(g: S.Expr) -> tuple[S.Expr, list[Step]]:
-            return _join_dets(kernel, g, splits, lambda t: kind(t, ndx)) if splits else (g, [])
+            return determinants.join(kernel, g, splits, lambda t: kind(t, ndx)) if splits else (g, [])
 
         read = _read_off(nf, ndx, form, kernel, x)
         if read is not None:
@@ -311,7 +312,7 @@ class Prover:
         to `wrt` (the varying ones, products split as `derive` splits them): the matrices its
         answer writes inverted."""
         context = Context(env, frozenset(env) - {wrt}, (), self.compiled, self.properties)
-        split, _, _ = _split_dets(context, f, wrt)
+        split, _, _ = determinants.split(context, f, wrt)
         return [t.args[0] for _, t in S.subterms(split)
                 if isinstance(t, S.Call) and t.fn == "det" and wrt in S.free_names(t.args[0])]
 
@@ -356,14 +357,6 @@ def _stopped(rw: Rewriter) -> str:
     return f" (one-way rewriting stopped: {rw.stopped})" if rw.stopped else ""
 
 
-def _same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
-    """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
-    try:
-        return kernel.full.equal(a, b)
-    except (BudgetError, RewriteError):  # too large, or a term the kernel refuses (`c^tr(…)`)
-        return False
-
-
 def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
               ) -> tuple[S.Expr, list[Step]] | None:
     """G if `nf` is `G : dx` (form "frob") or `G dx` (form "mul") with no differential in
@@ -385,100 +378,11 @@ def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
             g = S.Mul(g, S.Identity(n.to_dim()))
             return g, _linear(S.Mul(g, dx))
         return g, (_linear(kind(g, dx)) if negated else [])
-    if not _same_normal_form(kernel, nf, zero(kernel.shape(nf))):
+    if not same_normal_form(kernel, nf, zero(kernel.shape(nf))):
         return None
     s = kernel.shape(x)
     g = zero(s) if form == "frob" else S.Zeros(kernel.shape(nf).rows.to_dim(), s.rows.to_dim())
     return g, _linear(kind(g, dx))
-
-
-def _det_arguments(rw: Rewriter, df: S.Expr, wrt: str, hypotheses: tuple
-                   ) -> tuple[S.Expr, list[Step], tuple, list[tuple[S.Expr, S.Expr]]]:
-    """`d(f)` with each `det` that varies made ready for `d-det`, and the steps to it.
-
-    A determinant of a product of square factors not known invertible is split first
-    (`det-mul`), so that only the factors that vary need be invertible: `det(A X B)` with
-    singular `A`, `B` has the gradient det(A) det(B) det(X) X⁻ᵀ. Then each argument `M` that
-    varies is brought to its one-way form: rewriting goes outermost first, so `d(det(M))`
-    would become `det(M) tr(M⁻¹ d(M))` before `M` is rewritten, and the `M⁻¹` the answer
-    keeps (whose invertibility the statement then assumes) would be another spelling of `M`
-    than the step's. A hypothesis `M invertible` holds for the one-way form too (it is equal).
-    Also returned: the splits `(P, Q)` in the order made, in the forms the answer writes,
-    for `_join_dets`."""
-    df, steps, splits = _split_dets(rw.context, df, wrt)
-    extra, reduced = [], {}
-    sites = [p + (0,) for p, t in S.subterms(df) if isinstance(t, S.Call) and t.fn == "det" and wrt in S.free_names(t)]
-    for at in sorted(sites, key=len, reverse=True):  # the innermost first: an outer one contains it
-        m = S.at_path(df, at)
-        try:
-            nm, local = rw.reduce(m, inside=True)
-        except BudgetError:
-            continue
-        for s in local:
-            df = S.replace_at(df, at, s.term)
-            steps.append(Step(s.rule, s.forward, at + s.at, df))
-        extra += [(w, nm) for w, h in hypotheses if h == m and nm != m]
-        reduced[m] = nm
-
-    def written(t: S.Expr) -> S.Expr:  # a split product as its factors are written now
-        return reduced.get(t) or (S.Mul(written(t.left), written(t.right)) if t in split else t)
-
-    split = {S.Mul(p, q) for p, q in splits}
-    return df, steps, hypotheses + tuple(extra), [(written(p), written(q)) for p, q in splits]
-
-
-def _split_dets(context: Context, e: S.Expr, wrt: str) -> tuple[S.Expr, list[Step], list[tuple[S.Expr, S.Expr]]]:
-    """`e` with every varying `det(P Q)` of square `P`, `Q` whose product is not known
-    invertible written `det(P) det(Q)`, the `det-mul` steps to it, and the pairs split."""
-    steps: list[Step] = []
-    splits: list[tuple[S.Expr, S.Expr]] = []
-    for _ in range(1000):  # each split makes a det smaller: this ends long before
-        for at, t in S.subterms(e):
-            if isinstance(t, S.Call) and t.fn == "det" and isinstance(t.args[0], S.Mul) and wrt in S.free_names(t):
-                p, q = t.args[0].left, t.args[0].right
-                if context.shape(p).is_square and context.shape(q).is_square \
-                        and not context.holds("invertible", t.args[0]):
-                    e = S.replace_at(e, at, S.Mul(S.Call("det", (p,)), S.Call("det", (q,))))
-                    steps.append(Step("det-mul", True, at, e))
-                    splits.append((p, q))
-                    break
-        else:
-            break
-    return e, steps, splits
-
-
-def _join_dets(context: Context, g: S.Expr, splits: list[tuple[S.Expr, S.Expr]], wrap
-               ) -> tuple[S.Expr, list[Step]]:
-    """The determinants `_split_dets` split, joined again where both stand as factors of
-    `g`'s product, the last split first (a person writes det(A X B) X⁻ᵀ, not
-    det(B) det(A) det(X) X⁻ᵀ): a `linear` step brings the two to the front, `det-mul`
-    backwards joins them. `wrap` puts `g` in its place in the chain's last term."""
-    steps: list[Step] = []
-    for p, q in reversed(splits):
-        factors = _product_factors(g)
-        dp, dq = S.Call("det", (p,)), S.Call("det", (q,))
-        if dp not in factors or dq not in factors or dp == dq:
-            continue
-        factors.remove(dp)
-        factors.remove(dq)
-        pair = S.Mul(dp, dq)
-        front = pair if not factors else S.Mul(pair, _product_of(factors))
-        if not _same_normal_form(context, g, front):
-            continue
-        g = S.Call("det", (S.Mul(p, q),)) if not factors else S.Mul(S.Call("det", (S.Mul(p, q),)), front.right)
-        steps += [Step(LINEAR, True, (0,), wrap(front)), Step("det-mul", False, (0,) if not factors else (0, 0), wrap(g))]
-    return g, steps
-
-
-def _product_factors(e: S.Expr) -> list[S.Expr]:
-    return _product_factors(e.left) + _product_factors(e.right) if isinstance(e, S.Mul) else [e]
-
-
-def _product_of(factors: list[S.Expr]) -> S.Expr:
-    out = factors[0]
-    for f in factors[1:]:
-        out = S.Mul(out, f)
-    return out
 
 
 def _has_differential(e: S.Expr) -> bool:

@@ -166,3 +166,11 @@ def _numeral(t: S.Expr) -> S.Expr | None:
 def _kid_heads(e: S.Expr) -> tuple:
     """The heads of the children; a pattern variable child matches any head (None)."""
     return tuple(None if isinstance(k, S.Var) else S.head(k) for k in e.children())
+
+
+def same_normal_form(kernel: Context, a: S.Expr, b: S.Expr) -> bool:
+    """Whether the kernel's `linear` step would accept `a` → `b` (no, if too large)."""
+    try:
+        return kernel.full.equal(a, b)
+    except (BudgetError, RewriteError):  # too large, or a term the kernel refuses (`c^tr(…)`)
+        return False
