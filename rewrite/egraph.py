@@ -615,10 +615,12 @@ class Search:
         return self.bank.tree(Decoder(out.termdag, self.bank)(out.term))  # type: ignore[arg-type]
 
     def _counts(self) -> tuple[int, int]:
-        """(e-nodes, recorded firings not yet applied), from egglog's table sizes."""
+        """(e-nodes, recorded firings not yet applied), from egglog's table sizes; the
+        firing tables that are not empty are kept for `_read_firings` (two in three are
+        empty, and printing an empty one still costs a call)."""
         out = self._run("(print-size)")
         nodes = firings = 0
-        self._recorded = set()  # the tables `_read_firings` reads (two in three are empty)
+        self._recorded = set()
         for name, n in re.findall(r"\((\w+) (\d+)\)", str(out[0])):
             if name in _TERM_CONSTRUCTORS:
                 nodes += int(n)
@@ -640,11 +642,11 @@ class Search:
         limit is abandoned before its unions.
 
         The prediction is made from the rounds' CPU time, with Python's cyclic garbage
-        collector paused while the rounds run: a collection in a process holding many
-        objects (a test worker: 0.1–0.5 s) or a stall from another process, counted into
-        one round and multiplied by the growth, refused rounds that took 0.1 s, and a
-        statement's outcome depended on what else the machine or the process was doing.
-        The time limit itself stays wall-clock time.
+        collector paused while the rounds run. A collection in a process holding many
+        objects (0.08 s measured at 160k objects; a test worker holds more), or a stall
+        from another process, counted into one round and multiplied by the growth,
+        refused rounds that took 0.1 s: a statement's outcome depended on what else the
+        machine or the process was doing. The time limit itself stays wall-clock time.
         """
         collecting = gc.isenabled()
         gc.disable()

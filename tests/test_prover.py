@@ -308,7 +308,7 @@ def test_a_time_limit_not_reached_says_the_next_round_was_predicted_to_pass_it()
     assert _why(RunReport("time", 0, 0, 0.0), Budget(seconds=5.0)) == "time limit (5 s) reached"
 
 
-def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search():
+def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search(checker):
     """The next round is predicted from the rounds' CPU time, with Python's garbage collector
     paused while they run: a round that a collection or another process stalled (here: the
     readback sleeps 0.4 s in round 2, and growing 5× a round, the next would have been
@@ -322,7 +322,7 @@ def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search():
     pf = parse_text("let z : Vec(n)\nlet c : Scalar\nclaim s: log(sum(exp(z - c ones(n)))) + c = log(sum(exp(z)))\n")
     env = env_from_decls(pf.decls)
     lhs, rhs, _ = elaborate_statement(pf.statements[0], env)
-    prover = Checker(Settings()).prover
+    prover = checker.prover
     prover.warm()
     collecting = []
 
@@ -341,7 +341,7 @@ def test_a_stalled_round_or_a_garbage_collection_does_not_end_the_search():
 
 @pytest.mark.parametrize("text, nonscalar", [("vec(d(s))", False), ("vec(s)", False), ("s", False), ("x", True),
                                              ("vec(x xᵀ)", True), ("d(x)ᵀ", True)])
-def test_the_search_marks_nonscalar_as_the_kernel_reads_it(text, nonscalar):
+def test_the_search_marks_nonscalar_as_the_kernel_reads_it(checker, text, nonscalar):
     """`nonscalar` (a rule condition) holds in the e-graph exactly where the kernel would
     discharge it. `vec(s)` has 1·1 rows, a size the e-graph normalises to 1 only after its
     first pass; compared as e-classes before that, it was marked nonscalar for good."""
@@ -351,7 +351,7 @@ def test_the_search_marks_nonscalar_as_the_kernel_reads_it(text, nonscalar):
     env = env_from_decls(parse_text("let s : Scalar\nlet x : Vec(n)\n").decls)
     e, shape = elaborate(parse_expr(text), env)
     assert kernel.SHAPE_WORDS["nonscalar"](shape) is nonscalar
-    prover = Checker(Settings()).prover
+    prover = checker.prover
     prover.warm()
     with Search(prover.program, env, frozenset(), TermBank(), ()) as search:
         search.add("t", e)
