@@ -23,10 +23,7 @@ from rewrite.strategies import well_shaped
 
 ROOT = Path(__file__).resolve().parents[1]
 PROOFS = sorted((ROOT / "proofs").glob("*.proof"))
-# half a second of search per false statement (at 1 s this test was 70 s of the suite's CPU;
-# the adversary, tests/test_adversary.py, runs longer searches at false goals from seeded
-# undefined terms)
-SMALL = Budget(seconds=0.5, iterations=12)
+SMALL = Budget(seconds=1.0, iterations=12)
 
 
 @pytest.fixture(scope="module")
