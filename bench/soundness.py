@@ -55,6 +55,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import reduce
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -415,13 +416,6 @@ def _factors(e: S.Expr) -> list[S.Expr]:
     return _factors(e.left) + _factors(e.right) if isinstance(e, S.Mul) else [e]
 
 
-def _product(factors: list[S.Expr]) -> S.Expr:
-    out = factors[0]
-    for f in factors[1:]:
-        out = S.Mul(out, f)
-    return out
-
-
 def mutations(e: S.Expr, env: Env) -> dict[str, list[S.Expr]]:
     """Terms one typical mistake away from `e`, with its shape, by kind of mistake: two
     matrix factors swapped, a transpose dropped or added, a coefficient changed (a number,
@@ -455,7 +449,7 @@ def mutations(e: S.Expr, env: Env) -> dict[str, list[S.Expr]]:
         if isinstance(t, S.Call) and t.fn == "tr" and len(fs := _factors(t.args[0])) >= 3:
             for i in range(len(fs) - 1):
                 swapped = fs[:i] + [fs[i + 1], fs[i]] + fs[i + 2:]
-                candidates.append(("trace order", S.Call("tr", (_product(swapped),))))
+                candidates.append(("trace order", S.Call("tr", (reduce(S.Mul, swapped),))))
         for kind, new in candidates:
             mutant = S.replace_at(e, path, new)
             if mutant != e and shape(mutant) == target:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import reduce
 from typing import Mapping
 
 from . import syntax as S
@@ -399,9 +400,4 @@ def _number(q: Fraction) -> S.Expr:
 
 
 def _product_of(parts: list[S.Expr]) -> S.Expr | None:
-    if not parts:
-        return None
-    out = parts[0]
-    for p in parts[1:]:
-        out = S.Mul(out, p)
-    return out
+    return reduce(S.Mul, parts) if parts else None

@@ -9,6 +9,8 @@ certificate step. Imports: `kernel`, `rewriting`, `syntax`, `errors`.
 
 from __future__ import annotations
 
+from functools import reduce
+
 from . import syntax as S
 from .errors import BudgetError
 from .kernel import LINEAR, Context, Step
@@ -85,7 +87,7 @@ def join(context: Context, g: S.Expr, splits: list[tuple[S.Expr, S.Expr]], wrap
         factors.remove(dp)
         factors.remove(dq)
         pair = S.Mul(dp, dq)
-        front = pair if not factors else S.Mul(pair, _product(factors))
+        front = pair if not factors else S.Mul(pair, reduce(S.Mul, factors))
         if not same_normal_form(context, g, front):
             continue
         g = S.Call("det", (S.Mul(p, q),)) if not factors else S.Mul(S.Call("det", (S.Mul(p, q),)), front.right)
@@ -95,10 +97,3 @@ def join(context: Context, g: S.Expr, splits: list[tuple[S.Expr, S.Expr]], wrap
 
 def _factors(e: S.Expr) -> list[S.Expr]:
     return _factors(e.left) + _factors(e.right) if isinstance(e, S.Mul) else [e]
-
-
-def _product(factors: list[S.Expr]) -> S.Expr:
-    out = factors[0]
-    for f in factors[1:]:
-        out = S.Mul(out, f)
-    return out

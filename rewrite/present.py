@@ -10,6 +10,8 @@ Imports: `syntax`, `shapes`, `document`, `errors`, `sizes`.
 
 from __future__ import annotations
 
+import math
+
 from . import document as doc
 from . import syntax as S
 from .errors import RewriteError
@@ -83,7 +85,7 @@ def _pass(e: S.Expr, env: Env) -> S.Expr:
         case S.Ones() if _scalar(e, env):
             return S.Num(1)
         case S.SizeOf(S.Dim(factors)) if all(isinstance(f, int) for f in factors):  # ones(k) : ones(k) is k⋅1
-            return S.Num(_size_value(factors))
+            return S.Num(math.prod(factors))
         case S.Add(S.Transpose(a), S.Transpose(b)):  # aᵀ + bᵀ → (a + b)ᵀ
             return S.Transpose(S.Add(a, b))
         case S.Sub(S.Transpose(a), S.Transpose(b)):
@@ -327,13 +329,6 @@ def _collect(e: S.Expr, env: Env) -> S.Expr | None:
         s = infer(e, env)
         return zero(s)
     return _sum(kept)
-
-
-def _size_value(factors: tuple) -> int:
-    out = 1
-    for f in factors:
-        out *= f
-    return out
 
 
 def _zero(e: S.Expr) -> bool:
