@@ -351,10 +351,10 @@ def squared_norm(e: S.Expr, env: Env) -> tuple[S.Path, S.Expr, bool] | None:
     ‖a‖² is another term than the aᵀ a its proof divides by. Not a ring law: the caller
     cites `norm2-def` backwards for it."""
     def walk(t: S.Expr, path: S.Path):
-        if isinstance(t, S.Mul) and t.right == (t.left.arg.arg if isinstance(t.left, S.Neg) and isinstance(
-                t.left.arg, S.Transpose) else t.left.arg if isinstance(t.left, S.Transpose) else None) \
-                and isinstance(t.right, (S.Add, S.Sub)) and _column(t.right, env):
-            return path, t.right, isinstance(t.left, S.Neg)
+        match t:
+            case S.Mul(S.Transpose(a) | S.Neg(S.Transpose(a)) as left, S.Add() | S.Sub() as b) \
+                    if a == b and _column(b, env):
+                return path, b, isinstance(left, S.Neg)
         for i, k in enumerate(t.children()):
             if isinstance(t, S.Inverse) or isinstance(t, S.Div) and i == 1:
                 continue
