@@ -204,8 +204,7 @@ class Prover:
             steps = to_s1 + ([] if s1 == e1 else _linear(e1)) + back
             return SearchResult(True, _ONE_WAY, steps, seconds=time.perf_counter() - clock)
         if budget.iterations <= 0:
-            return SearchResult(False, _NO_ROUNDS, reason=_why(_NO_ROUNDS, budget) + _stopped(rw),
-                                seconds=time.perf_counter() - clock)
+            return _not_found(_NO_ROUNDS, budget, rw, time.perf_counter() - clock)
         # the e-graph is loaded (egglog imported) only by a goal that needs it, off its budget
         warming = time.perf_counter()
         self.warm()
@@ -242,8 +241,7 @@ class Prover:
                 middle = first + to_nl + ([] if nl == nr else _linear(nr)) + reverse(r, to_nr) + last
         seconds = time.perf_counter() - clock
         if middle is None:
-            reason = _why(report, budget)
-            return SearchResult(False, report, reason=reason + _stopped(rw), seconds=seconds)
+            return _not_found(report, budget, rw, seconds)
         return SearchResult(True, report, to_s1 + middle + back, seconds=seconds)
 
     def derive(self, env: Env, f: S.Expr, x: S.Expr, form: str, budget: Budget = Budget(),
@@ -277,8 +275,7 @@ class Prover:
             g, join = joined(g)
             return g, SearchResult(True, _ONE_WAY, to_nf + extra + join + back(g), seconds=time.perf_counter() - clock)
         if budget.iterations <= 0:
-            return None, SearchResult(False, _NO_ROUNDS, reason=_why(_NO_ROUNDS, budget) + _stopped(rw),
-                                      seconds=time.perf_counter() - clock)
+            return None, _not_found(_NO_ROUNDS, budget, rw, time.perf_counter() - clock)
         warming = time.perf_counter()
         self.warm()
         clock += time.perf_counter() - warming
@@ -298,8 +295,7 @@ class Prover:
             return None, _too_large(err, clock)
         seconds = time.perf_counter() - clock
         if not found:
-            return None, SearchResult(False, report, reason=_why(report, budget) + _stopped(rw),
-                                 seconds=seconds)
+            return None, _not_found(report, budget, rw, seconds)
         best = min(found, key=lambda g: (S.size(g), show(g)))
         steps = explainer.chain(nf, kind(best, ndx))
         if steps is None:
@@ -353,8 +349,11 @@ def _why(report: RunReport, budget: Budget) -> str:
     return _REASONS[report.stop].format(b=budget)
 
 
-def _stopped(rw: Rewriter) -> str:
-    return f" (one-way rewriting stopped: {rw.stopped})" if rw.stopped else ""
+def _not_found(report: RunReport, budget: Budget, rw: Rewriter, seconds: float) -> SearchResult:
+    """A search that connected nothing, with why it stopped, and why one-way rewriting
+    stopped if it did not finish."""
+    stopped = f" (one-way rewriting stopped: {rw.stopped})" if rw.stopped else ""
+    return SearchResult(False, report, reason=_why(report, budget) + stopped, seconds=seconds)
 
 
 def _read_off(nf: S.Expr, dx: S.Expr, form: str, kernel: Context, x: S.Expr
