@@ -151,8 +151,9 @@ def _match(p: S.Expr, t: S.Expr, sub: dict[str, S.Expr], sizes: list[tuple[Size,
     if type(p) is not type(t):
         return False
     if dims := _dims(p):
-        sizes.extend(zip(dims, _dims(t)))
-        return len(dims) == len(_dims(t))
+        found = _dims(t)
+        sizes.extend(zip(dims, found))
+        return len(dims) == len(found)
     return p.payload() == t.payload() and all(_match(a, b, sub, sizes) for a, b in zip(p.children(), t.children()))
 
 
